@@ -1,0 +1,62 @@
+"""``lumenocr`` command line: a thin dispatcher over one module per sub-command.
+
+Each sub-command module exposes ``register(subparsers)`` and sets ``func`` on its parser;
+modules import heavy dependencies (torch, fonts) only inside ``func`` so that
+``lumenocr --help`` and ``lumenocr ocr`` stay fast and need no training extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from lumenocr.errors import LumenOCRError
+
+# name -> module implementing it. Order is the order shown in --help.
+SUBCOMMANDS = {
+    "ocr": "lumenocr.cli.ocr",
+    "models": "lumenocr.cli.models",
+    "eval": "lumenocr.cli.eval",
+    "synth": "lumenocr.cli.synth",
+    "train": "lumenocr.cli.train",
+    "export": "lumenocr.cli.export",
+    "data": "lumenocr.cli.data",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lumenocr import __version__
+
+    parser = argparse.ArgumentParser(prog="lumenocr", description="OCR toolkit: read, evaluate, train, export.")
+    parser.add_argument("--version", action="version", version=f"lumenocr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMANDS.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:  # sub-command not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except LumenOCRError as e:
+        print(f"lumenocr {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

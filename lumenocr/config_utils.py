@@ -1,0 +1,34 @@
+"""Helpers to build typed config dataclasses from user dicts, rejecting unknown keys."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from lumenocr.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
+    """Build dataclass ``cls`` from ``data``; an unknown key is a :class:`ConfigError` naming it."""
+    data = dict(data or {})
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(
+            f"{prefix}unknown key(s) {', '.join(map(repr, unknown))} for {cls.__name__}; "
+            f"valid keys: {', '.join(sorted(names))}"
+        )
+    return cls(**data)
+
+
+def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
+    """``dataclasses.replace`` that rejects unknown keys with a clear message."""
+    names = {f.name for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}")
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]

@@ -1,0 +1,62 @@
+"""Recognition / classification input: keep aspect, resize to a fixed height, pad right."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+def resize_norm_pad(image: np.ndarray, height: int, width: int, max_width: int | None = None) -> np.ndarray:
+    """Resize a BGR crop to ``height`` keeping its aspect (at most ``width`` wide), scale to
+    [-1, 1] and right-pad with zeros to ``width``. Returns float32 CHW.
+
+    This is PaddleOCR's ``resize_norm_img`` for CTC recognizers and the direction classifier.
+    """
+    h, w = image.shape[:2]
+    new_w = min(width, max(1, int(math.ceil(height * w / max(h, 1)))))
+    if max_width is not None:
+        new_w = min(new_w, max_width)
+    resized = cv2.resize(image, (new_w, height), interpolation=cv2.INTER_LINEAR)
+    out = np.zeros((3, height, width), np.float32)
+    out[:, :, :new_w] = (resized.astype(np.float32).transpose(2, 0, 1) - 127.5) / 127.5
+    return out
+
+
+@dataclass(frozen=True)
+class RecPreprocess:
+    """CTC recognizer input rule.
+
+    Each batch is padded to the width of its widest crop at ``image_height`` (at least
+    ``min_width``, at most ``max_width``); narrower crops are right-padded. With crops
+    sorted by aspect ratio, padding is small and the model sees each line at its
+    natural aspect, as PaddleOCR's ``TextRecognizer`` does.
+    """
+
+    image_height: int = 48
+    min_width: int = 320
+    max_width: int = 3200
+    width_multiple: int = 8
+
+    def batch_width(self, crops: Sequence[np.ndarray]) -> int:
+        ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
+        w = int(math.ceil(self.image_height * ratio))
+        w = max(self.min_width, min(self.max_width, w))
+        m = self.width_multiple
+        return int(math.ceil(w / m) * m)
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """Stack ``crops`` (BGR uint8) into one (N, 3, H, W) float32 batch."""
+        width = self.batch_width(crops)
+        return np.stack([resize_norm_pad(c, self.image_height, width) for c in crops])
+
+    def to_dict(self) -> dict:
+        return {
+            "image_height": self.image_height,
+            "min_width": self.min_width,
+            "max_width": self.max_width,
+            "width_multiple": self.width_multiple,
+        }

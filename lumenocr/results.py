@@ -1,0 +1,117 @@
+"""Typed OCR results and their JSON form.
+
+The JSON/JSONL shape is the machine contract of the CLI and the server:
+``{"image": str, "page": int | None, "boxes": [{"points": [[x, y], ...], "text": str, "score": float}], "seconds": float}``
+Extra keys (``det_score``, ``words``, ``angle``) may be present; consumers ignore what they do not know.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+def _pts(points) -> list[list[float]]:
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in points]
+
+
+@dataclass
+class Word:
+    """One word of a line, with a box derived from CTC character positions."""
+
+    text: str
+    score: float
+    points: list[list[float]]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "score": round(float(self.score), 5), "points": _pts(self.points)}
+
+
+@dataclass
+class TextLine:
+    """A detected text region and its recognised text."""
+
+    points: list[list[float]]  # polygon, clockwise from top-left, image coordinates
+    text: str = ""
+    score: float = 0.0  # recognition confidence (mean of per-character max probabilities)
+    det_score: float = 0.0
+    angle: int = 0  # 0 or 180, from the direction classifier
+    words: list[Word] | None = None
+
+    def to_dict(self, words: bool = False) -> dict:
+        d = {
+            "points": _pts(self.points),
+            "text": self.text,
+            "score": round(float(self.score), 5),
+            "det_score": round(float(self.det_score), 5),
+        }
+        if self.angle:
+            d["angle"] = self.angle
+        if words and self.words is not None:
+            d["words"] = [w.to_dict() for w in self.words]
+        return d
+
+
+@dataclass
+class OCRResult:
+    """Everything OCR found in one image (or one PDF page), lines in reading order."""
+
+    lines: list[TextLine] = field(default_factory=list)
+    image_size: tuple[int, int] = (0, 0)  # (height, width)
+    seconds: float = 0.0
+    source: str | None = None
+    page: int | None = None
+    # Reading-order grouping: indices into ``lines`` for each visual row.
+    rows: list[list[int]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Plain text in reading order: one visual row per line, items separated by spaces."""
+        rows = self.rows or [[i] for i in range(len(self.lines))]
+        out = []
+        for row in rows:
+            parts = [self.lines[i].text for i in row if self.lines[i].text]
+            if parts:
+                out.append(" ".join(parts))
+        return "\n".join(out)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self):
+        return iter(self.lines)
+
+    def to_dict(self, words: bool = False) -> dict:
+        """The JSONL object; with ``words`` each box lists its word boxes, and word-level
+        ``boxes`` are NOT substituted (use :meth:`word_boxes` for a word-level view)."""
+        return {
+            "image": self.source,
+            "page": self.page,
+            "boxes": [ln.to_dict(words=words) for ln in self.lines],
+            "seconds": round(self.seconds, 4),
+        }
+
+    def word_boxes(self) -> list[dict]:
+        """Word-level boxes (``{"points", "text", "score"}``), falling back to the line when no words were computed."""
+        out = []
+        for ln in self.lines:
+            if ln.words:
+                out.extend(w.to_dict() for w in ln.words)
+            elif ln.text.strip():
+                out.append({"points": _pts(ln.points), "text": ln.text, "score": round(float(ln.score), 5)})
+        return out
+
+    def to_json(self, words: bool = False, **kw) -> str:
+        return json.dumps(self.to_dict(words=words), ensure_ascii=False, **kw)
+
+
+@dataclass
+class RecResult:
+    """A recognised text crop."""
+
+    text: str
+    score: float
+    # Per-character (start_column, end_column) in the CTC output grid, and the grid width.
+    char_spans: list[tuple[int, int]] | None = None
+    grid_width: int = 0
+    char_scores: list[float] | None = None
