@@ -1,0 +1,76 @@
+"""Text detector: DB network + shared pre/post-processing."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from lumenocr.config_utils import from_dict, replace_checked
+from lumenocr.errors import ModelError
+from lumenocr.postprocess.db import DBPostProcess
+from lumenocr.preprocess.det import DetPreprocess
+from lumenocr.runtime.engine import Engine
+
+DET_KNOBS = {f.name for f in dataclasses.fields(DetPreprocess)} | {f.name for f in dataclasses.fields(DBPostProcess)}
+
+
+@dataclass
+class DetResult:
+    polygons: list[np.ndarray]  # each (N, 2) float32, image coordinates
+    scores: list[float]
+
+
+class TextDetector:
+    """Finds text regions. Immutable after construction, so one instance is safe to share
+    between threads; use :meth:`with_options` to change knobs."""
+
+    def __init__(self, engine: Engine, preprocess: DetPreprocess | None = None,
+                 postprocess: DBPostProcess | None = None):
+        self.engine = engine
+        meta = getattr(engine, "meta", None)
+        if meta is not None and meta.task != "det":
+            raise ModelError(f"{engine.name} is a {meta.task!r} model, not a detection model")
+        self.preprocess = preprocess or from_dict(DetPreprocess, _pre(meta), f"{engine.name} preprocess")
+        self.postprocess = postprocess or from_dict(DBPostProcess, _post(meta), f"{engine.name} postprocess")
+
+    @classmethod
+    def from_onnx(cls, path, runtime=None, **knobs) -> TextDetector:
+        """Load a detection ONNX file; settings come from its metadata, then ``knobs``."""
+        from lumenocr.runtime.onnx import OnnxEngine
+
+        return cls(OnnxEngine(path, runtime)).with_options(**knobs)
+
+    def with_options(self, **knobs) -> TextDetector:
+        """A detector sharing this one's engine with some pre/post-processing knobs changed
+        (``limit_side_len``, ``limit_type``, ``thresh``, ``box_thresh``, ``unclip_ratio``,
+        ``max_candidates``, ``score_mode``, ``use_dilation``, ``box_type``, ...)."""
+        if not knobs:
+            return self
+        pre_names = {f.name for f in dataclasses.fields(DetPreprocess)}
+        pre = {k: v for k, v in knobs.items() if k in pre_names}
+        post = {k: v for k, v in knobs.items() if k not in pre_names}
+        return TextDetector(
+            self.engine,
+            replace_checked(self.preprocess, "detection", **pre) if pre else self.preprocess,
+            replace_checked(self.postprocess, "detection", **post) if post else self.postprocess,
+        )
+
+    def __call__(self, image: np.ndarray) -> DetResult:
+        """Detect text in a BGR uint8 image."""
+        inp = self.preprocess(image)
+        out = self.engine(inp.tensor)
+        prob = np.asarray(out)[0]
+        if prob.ndim == 3:
+            prob = prob[0]
+        polys, scores = self.postprocess(prob, inp.original_shape)
+        return DetResult(polys, scores)
+
+
+def _pre(meta) -> dict:
+    return dict(meta.preprocess) if meta is not None else {}
+
+
+def _post(meta) -> dict:
+    return dict(meta.postprocess) if meta is not None else {}

@@ -1,0 +1,103 @@
+"""CTC text recognizer: batches crops by aspect ratio and decodes with positions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lumenocr.config_utils import from_dict
+from lumenocr.errors import ConfigError, DictionaryMismatchError, ModelError
+from lumenocr.postprocess.ctc import CTCDecoder, load_dictionary
+from lumenocr.preprocess.rec import RecPreprocess
+from lumenocr.results import RecResult
+from lumenocr.runtime.engine import Engine
+
+
+@dataclass
+class RecGeometry:
+    """Where a crop sat in its batch: needed to map CTC columns back to crop pixels."""
+
+    resized_width: int
+    batch_width: int
+
+
+class TextRecognizer:
+    """Reads text crops. Crops are sorted by aspect ratio and batched so each batch is
+    padded only to its own widest member; results come back in input order."""
+
+    def __init__(self, engine: Engine, preprocess: RecPreprocess | None = None,
+                 decoder: CTCDecoder | None = None, batch_size: int = 8, beam_width: int = 0):
+        meta = getattr(engine, "meta", None)
+        if meta is not None and meta.task != "rec":
+            raise ModelError(f"{engine.name} is a {meta.task!r} model, not a recognizer")
+        self.engine = engine
+        self.preprocess = preprocess or from_dict(RecPreprocess, meta.preprocess if meta else {}, engine.name)
+        num_classes = _num_classes(engine)
+        if decoder is None:
+            if meta is None or meta.characters is None:
+                raise DictionaryMismatchError(
+                    f"{engine.name} carries no character dictionary in its metadata: pass one (--dict / dictionary=)"
+                )
+            decoder = CTCDecoder.for_model(meta.characters, num_classes, f"dictionary in {engine.name}")
+        elif num_classes is not None:
+            decoder.check(num_classes, engine.name)
+        self.decoder = decoder
+        if batch_size < 1:
+            raise ConfigError(f"rec batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.beam_width = beam_width
+
+    @classmethod
+    def from_onnx(cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw) -> TextRecognizer:
+        """Load a recognition ONNX file; the dictionary comes from its metadata unless given
+        (a path to a PaddleOCR-style keys file, or a list of characters)."""
+        from lumenocr.runtime.onnx import OnnxEngine
+
+        engine = OnnxEngine(path, runtime)
+        decoder = None
+        if dictionary is not None:
+            chars = load_dictionary(dictionary) if isinstance(dictionary, str) else list(dictionary)
+            src = dictionary if isinstance(dictionary, str) else "dictionary"
+            decoder = CTCDecoder.for_model(chars, _num_classes(engine), src)
+        return cls(engine, decoder=decoder, **kw)
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
+        """Recognise BGR uint8 crops (one text line each)."""
+        return [r for r, _ in self.recognize(crops)]
+
+    def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[RecResult, RecGeometry]]:
+        """Like ``__call__`` but also returns each crop's batch geometry (for word boxes)."""
+        n = len(crops)
+        out: list[tuple[RecResult, RecGeometry] | None] = [None] * n
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        order = sorted(range(n), key=lambda i: ratios[i])
+        pre = self.preprocess
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            batch_crops = [crops[i] for i in idx]
+            batch = pre(batch_crops)
+            batch_w = batch.shape[3]
+            probs = np.asarray(self.engine(batch))
+            if probs.ndim != 3:
+                raise ModelError(f"{self.engine.name}: expected (N, T, C) output, got {probs.shape}")
+            grid = probs.shape[1]
+            resized = [min(batch_w, max(1, math.ceil(pre.image_height * ratios[i]))) for i in idx]
+            valid = [min(grid, math.ceil(r / batch_w * grid)) for r in resized]
+            if self.beam_width > 1:
+                results = self.decoder.beam_decode(probs, self.beam_width, valid)
+            else:
+                results = self.decoder.decode(probs, valid)
+            for j, i in enumerate(idx):
+                out[i] = (results[j], RecGeometry(resized[j], batch_w))
+        return out  # type: ignore[return-value]
+
+
+def _num_classes(engine) -> int | None:
+    shape = getattr(engine, "output_shape", None)
+    if shape is None or len(shape) != 3:
+        return None
+    c = shape[2]
+    return c if isinstance(c, int) else None

@@ -1,0 +1,110 @@
+"""ONNX Runtime engine: session options tuned for CPU latency, provider selection."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lumenocr.errors import ConfigError, ModelError
+from lumenocr.runtime.metadata import ModelMeta
+
+PROVIDER_ALIASES = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+    "openvino": "OpenVINOExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "dml": "DmlExecutionProvider",
+}
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """How ONNX Runtime runs the models.
+
+    threads: intra-op threads per session (``None``: all physical cores ORT sees).
+    providers: preference list (aliases like ``"cuda"`` accepted); unavailable ones are
+    skipped, CPU is always the last resort.
+    mem_arena: ORT's CPU arena keeps peak allocations; off by default since OCR inputs
+    change shape on every call, which makes the arena grow without reuse.
+    """
+
+    threads: int | None = None
+    providers: tuple[str, ...] = ("cpu",)
+    mem_arena: bool = False
+    graph_optimization: str = "all"
+
+    def resolved_providers(self) -> list[str]:
+        import onnxruntime as ort
+
+        available = set(ort.get_available_providers())
+        out = []
+        for p in self.providers:
+            name = PROVIDER_ALIASES.get(p.lower(), p)
+            if name not in PROVIDER_ALIASES.values() and name not in available:
+                raise ConfigError(f"unknown execution provider {p!r}; known: {', '.join(PROVIDER_ALIASES)}")
+            if name in available and name not in out:
+                out.append(name)
+        if "CPUExecutionProvider" not in out:
+            out.append("CPUExecutionProvider")
+        return out
+
+
+class OnnxEngine:
+    """One ONNX Runtime session. ``InferenceSession.run`` is thread-safe, so one engine
+    serves any number of threads."""
+
+    def __init__(self, path: str | os.PathLike, options: RuntimeOptions | None = None,
+                 meta: ModelMeta | None = None, name: str | None = None):
+        import onnxruntime as ort
+
+        options = options or RuntimeOptions()
+        path = Path(path)
+        self.name = name or str(path)
+        if not path.is_file():
+            raise ModelError(f"model file not found: {path}")
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        if options.threads is not None:
+            if options.threads < 1:
+                raise ConfigError(f"threads must be >= 1, got {options.threads}")
+            so.intra_op_num_threads = options.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.enable_cpu_mem_arena = options.mem_arena
+        levels = {
+            "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+            "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+            "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            "none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        }
+        so.graph_optimization_level = levels[options.graph_optimization]
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=so, providers=options.resolved_providers())
+        except Exception as e:  # ORT raises its own exception types for bad files
+            raise ModelError(f"cannot load ONNX model {path}: {str(e).splitlines()[0]}") from None
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1 or len(inputs[0].shape) != 4:
+            raise ModelError(f"{path}: expected one 4-D image input (N, C, H, W), got {[(i.name, i.shape) for i in inputs]}")
+        self.input_name = inputs[0].name
+        self.input_shape = inputs[0].shape
+        self.output_shape = self.session.get_outputs()[0].shape
+        self.path = path
+        file_meta = ModelMeta.from_metadata(self.session.get_modelmeta().custom_metadata_map, str(path))
+        self.meta = meta or file_meta
+
+    @property
+    def fixed_channels(self) -> int | None:
+        c = self.input_shape[1]
+        return c if isinstance(c, int) else None
+
+    def fixed_dim(self, axis: int, which: str = "input") -> int | None:
+        shape = self.input_shape if which == "input" else self.output_shape
+        d = shape[axis] if len(shape) > abs(axis) else None
+        return d if isinstance(d, int) else None
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: batch})[0]

@@ -1,0 +1,74 @@
+"""Find registry files on disk and verify them."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import metadata
+from pathlib import Path
+
+from lumenocr.errors import ModelChecksumError, ModelNotFoundError
+from lumenocr.zoo.registry import MODELS, FileRef, ModelSpec
+
+_verified: dict[tuple[str, int, int], str] = {}
+_lock = threading.Lock()
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        names = ", ".join(sorted({s.name for s in MODELS.values()}))
+        raise ModelNotFoundError(f"unknown model {name!r}; available: {names}") from None
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def locate(ref: FileRef, verify: bool = True) -> Path:
+    """Path of ``ref`` inside its installed distribution, checksum-verified once per process."""
+    try:
+        dist = metadata.distribution(ref.distribution)
+    except metadata.PackageNotFoundError:
+        raise ModelNotFoundError(
+            f"model file {ref.path} comes from the package {ref.distribution!r}, which is not installed: {ref.hint()}"
+        ) from None
+    path = Path(str(dist.locate_file(ref.path)))
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"{ref.distribution} is installed but has no {ref.path}; reinstall it ({ref.hint()})"
+        )
+    if verify:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        with _lock:
+            known = _verified.get(key)
+        if known is None:
+            known = sha256_of(path)
+            with _lock:
+                _verified[key] = known
+        if known != ref.sha256:
+            raise ModelChecksumError(
+                f"{path} has SHA-256 {known[:16]}..., expected {ref.sha256[:16]}...: the file is corrupt or "
+                f"a different version; reinstall with: {ref.hint()}"
+            )
+    return path
+
+
+def installed_models() -> dict[str, bool]:
+    """Model name -> whether its carrier packages are installed."""
+    out = {}
+    for spec in {s.name: s for s in MODELS.values()}.values():
+        ok = True
+        for comp in (spec.det, spec.rec, spec.cls):
+            try:
+                metadata.distribution(comp.file.distribution)
+            except metadata.PackageNotFoundError:
+                ok = False
+        out[spec.name] = ok
+    return out
