@@ -96,7 +96,7 @@ def _pred_texts(pred, n: int) -> list[str]:
 
 
 def evaluate_end_to_end(
-    gt: Sequence, pred: Sequence, normalize: str = "icdar", iou: float = 0.5, dontcare_first: bool = False
+    gt: Sequence, pred: Sequence, normalize: str = "exact", iou: float = 0.5, dontcare_first: bool = False
 ) -> E2EMetrics:
     """End-to-end precision/recall/hmean of ``pred`` against ``gt`` (aligned lists, one item per image)."""
     check_mode(normalize)

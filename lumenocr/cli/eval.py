@@ -1,0 +1,362 @@
+"""``lumenocr eval det|rec|e2e``: score predictions (or a model) against ground-truth labels.
+
+Ground truth (``--gt``): a PaddleOCR label file, a dataset folder holding ``label.txt``, or ICDAR
+``gt_img_N.txt`` files (one file or their folder). Predictions: a lumenocr JSONL file
+(``--pred``), or ``--model NAME`` to run a zoo model over the dataset's images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lumenocr.errors import InputError
+
+TASKS = ("det", "rec", "e2e")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="evaluate detection, recognition or end-to-end results against ground truth",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "task", choices=TASKS, help="det: boxes only; rec: text crops; e2e: boxes and their text"
+    )
+    parser.add_argument(
+        "--gt", required=True, help="label file, dataset folder with label.txt, or ICDAR gt folder/file"
+    )
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--pred", help="predictions JSONL written by `lumenocr ocr --format jsonl`")
+    src.add_argument(
+        "--model", help="run this zoo model over the ground-truth images instead of reading --pred"
+    )
+    parser.add_argument("--images", help="image folder (needed with --model when --gt is ICDAR txt files)")
+    parser.add_argument(
+        "--words", action="store_true", help="score the word boxes of each line, not the lines"
+    )
+    parser.add_argument("--iou", type=float, default=0.5, help="IoU needed to match boxes (default 0.5)")
+    parser.add_argument(
+        "--normalize",
+        default="exact",
+        choices=("exact", "nfkc", "icdar", "icdar2015"),
+        help="text comparison: exact (default), nfkc, icdar (case-insensitive alphanumerics), "
+        "icdar2015 (official end-to-end rule)",
+    )
+    parser.add_argument(
+        "--page-text", action="store_true", help="e2e: also report page-text CER/WER in reading order"
+    )
+    parser.add_argument(
+        "--official-order",
+        action="store_true",
+        help="discard predictions inside don't-care regions before matching, as the ICDAR 2015 script does",
+    )
+    parser.add_argument(
+        "--json", metavar="PATH", help="write all figures (with per-image breakdown) as JSON; - for stdout"
+    )
+    parser.add_argument(
+        "--save-pred", metavar="PATH", help="with --model: also write the predictions as JSONL"
+    )
+    parser.add_argument("--limit", type=int, help="evaluate only the first N ground-truth items")
+    parser.add_argument(
+        "--confusions", type=int, default=10, help="rec: character confusions to list (default 10)"
+    )
+    parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+# --- ground truth -------------------------------------------------------------------------------
+
+
+def _load_gt(args):
+    """``(samples, root, kind)``; ``root`` is the folder label image paths are relative to."""
+    from lumenocr.io.labels import detect_label_kind, read_det_labels, read_icdar_gt, read_rec_labels
+
+    gt = Path(args.gt)
+    if not gt.exists():
+        raise InputError(f"ground truth not found: {gt}")
+    kind = detect_label_kind(gt)
+    label_file = gt / "label.txt" if gt.is_dir() and kind != "icdar" else gt
+    if args.task == "rec":
+        if kind != "rec":
+            raise InputError(
+                f"{gt} holds {kind} labels; `eval rec` needs a recognition label file (path<TAB>text)"
+            )
+        samples = read_rec_labels(label_file)
+    elif kind == "rec":
+        raise InputError(f"{gt} is a recognition label file; `eval {args.task}` needs detection labels")
+    elif kind == "icdar":
+        samples = read_icdar_gt(gt)
+    else:
+        samples = read_det_labels(label_file)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise InputError(f"--limit must be at least 1, got {args.limit}")
+        samples = samples[: args.limit]
+    if not samples:
+        raise InputError(f"{gt}: no ground-truth items")
+    root = gt if gt.is_dir() else gt.parent
+    return samples, root, kind
+
+
+def _image_path(args, sample, root: Path, kind: str) -> Path:
+    from lumenocr.errors import InputNotFoundError
+    from lumenocr.io.image import SUPPORTED_EXTENSIONS
+    from lumenocr.io.labels import resolve_image
+
+    if kind != "icdar":
+        return resolve_image(root, sample.image_path)
+    if not args.images:
+        raise InputError("ICDAR txt ground truth does not name its images: pass --images FOLDER with --model")
+    folder = Path(args.images)
+    for p in sorted(folder.glob(sample.image_path + ".*")):
+        if p.suffix.lower() in SUPPORTED_EXTENSIONS:
+            return p
+    raise InputNotFoundError(f"no image named {sample.image_path}.* in {folder}")
+
+
+# --- predictions --------------------------------------------------------------------------------
+
+
+def _warn(msg: str) -> None:
+    print(f"lumenocr eval: warning: {msg}", file=sys.stderr)
+
+
+def _align(samples, root: Path, preds, what: str) -> list:
+    from lumenocr.metrics.predictions import align_predictions
+
+    al = align_predictions([s.image_path for s in samples], root, preds)
+    if len(al.missing) == len(samples):
+        example = preds[0].image if preds else "(file is empty)"
+        raise InputError(
+            f"no prediction matches any ground-truth image (e.g. prediction {example!r} vs label "
+            f"{samples[0].image_path!r}); are --gt and --pred for the same dataset?"
+        )
+    if al.missing:
+        shown = ", ".join(al.missing[:5]) + (" ..." if len(al.missing) > 5 else "")
+        _warn(f"{len(al.missing)} ground-truth image(s) have no prediction and count as {what}: {shown}")
+    if al.unmatched:
+        shown = ", ".join(al.unmatched[:5]) + (" ..." if len(al.unmatched) > 5 else "")
+        _warn(f"{len(al.unmatched)} prediction(s) name no ground-truth image and are not scored: {shown}")
+    return al.preds
+
+
+def _progress(items, args, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="img", disable=args.quiet, file=sys.stderr)
+
+
+def _build_ocr(args, task: str):
+    from lumenocr import OCR
+
+    kw = {"threads": args.threads} if args.threads else {}
+    if task == "rec":
+        return OCR(model=args.model, use_det=False, use_cls=False, **kw)
+    if task == "det" and not args.words:
+        return OCR(model=args.model, use_cls=False, use_rec=False, **kw)
+    return OCR(model=args.model, words=args.words, **kw)
+
+
+def _load_image(path: Path):
+    from lumenocr.io.image import LoadOptions, decode_image_bytes
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    return next(iter(decode_image_bytes(data, str(path), LoadOptions()))).image
+
+
+def _run_model_boxes(args, samples, root: Path, kind: str) -> list:
+    """Run the model over the images; returns PredSample per sample (and writes --save-pred)."""
+    from lumenocr.metrics.predictions import PredSample
+    from lumenocr.results import OCRResult, TextLine
+
+    ocr = _build_ocr(args, args.task)
+    preds, records = [], []
+    for sample in _progress(samples, args, f"{args.model} {args.task}"):
+        image = _load_image(_image_path(args, sample, root, kind))
+        if ocr.recognizer is None:  # detection only
+            det = ocr.detector(image)
+            result = OCRResult(
+                [TextLine(p.tolist(), "", 0.0, s) for p, s in zip(det.polygons, det.scores, strict=True)]
+            )
+        else:
+            result = ocr.ocr_image(image)
+        result.source = sample.image_path
+        record = result.to_dict(words=args.words)
+        records.append(record)
+        pred = PredSample(sample.image_path, seconds=result.seconds)
+        boxes = result.word_boxes() if args.words else record["boxes"]
+        for b in boxes:
+            pred.polygons.append(b["points"])
+            pred.texts.append(b["text"])
+            pred.scores.append(b["score"])
+        pred.line_fallbacks = sum(1 for ln in result.lines if args.words and not ln.words)
+        preds.append(pred)
+    _save(args, records)
+    return preds
+
+
+def _run_model_rec(args, samples, root: Path) -> list[str]:
+    ocr = _build_ocr(args, "rec")
+    texts, records = [], []
+    batch = 32
+    for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
+        chunk = samples[start : start + batch]
+        crops = [_load_image(_image_path(args, s, root, "rec")) for s in chunk]
+        for s, r in zip(chunk, ocr.recognizer(crops), strict=True):
+            texts.append(r.text)
+            records.append({"image": s.image_path, "text": r.text, "score": round(float(r.score), 5)})
+    _save(args, records)
+    return texts
+
+
+def _save(args, records: list[dict]) -> None:
+    if not args.save_pred:
+        return
+    path = Path(args.save_pred)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _table(title: str, rows: list[tuple[str, object]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    lines = [title]
+    for k, v in rows:
+        lines.append(f"  {k:<{width}}  {v:.4f}" if isinstance(v, float) else f"  {k:<{width}}  {v}")
+    return "\n".join(lines)
+
+
+def _write_json(args, payload: dict) -> None:
+    if not args.json:
+        return
+    text = json.dumps(payload, ensure_ascii=False, indent=1)
+    if args.json == "-":
+        print(text)
+    else:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+
+
+def _check_args(args) -> None:
+    if not 0.0 < args.iou <= 1.0:
+        raise InputError(f"--iou must be in (0, 1], got {args.iou}")
+    if args.save_pred and not args.model:
+        raise InputError("--save-pred needs --model (with --pred the predictions are already on disk)")
+    if args.page_text and args.task != "e2e":
+        raise InputError("--page-text applies to `eval e2e`")
+    if args.words and args.task == "rec":
+        raise InputError("--words applies to `eval det` and `eval e2e`")
+
+
+def run(args) -> int:
+    from lumenocr.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_page_text,
+        evaluate_recognition,
+    )
+    from lumenocr.metrics.page import page_text
+    from lumenocr.metrics.predictions import read_predictions, read_rec_predictions
+
+    _check_args(args)
+    samples, root, kind = _load_gt(args)
+    source = args.model or args.pred
+    out = sys.stdout if args.json != "-" else sys.stderr  # keep stdout clean for `--json -`
+    header = f"lumenocr eval {args.task}: {args.gt} vs {source} ({len(samples)} items)"
+    payload: dict = {"task": args.task, "gt": str(args.gt), "pred": args.pred, "model": args.model}
+
+    if args.task == "rec":
+        if args.model:
+            pred_texts = _run_model_rec(args, samples, root)
+        else:
+            aligned = _align(samples, root, read_rec_predictions(args.pred), "wrong (empty text)")
+            pred_texts = [p.text if p is not None else "" for p in aligned]
+        m = evaluate_recognition([s.text for s in samples], pred_texts, args.normalize, args.confusions)
+        rows = [
+            ("accuracy", m.accuracy),
+            ("correct / total", f"{m.correct} / {m.total}"),
+            ("1 - mean NED", 1.0 - m.mean_ned),
+            ("CER", m.cer),
+            ("normalize", m.mode),
+        ]
+        print(header, file=out)
+        print(_table("recognition", rows), file=out)
+        if m.confusions:
+            print(
+                "  top confusions (gt -> pred, count): "
+                + ", ".join(f"{g or '∅'!r}->{p or '∅'!r} {n}" for g, p, n in m.confusions),
+                file=out,
+            )
+        payload["metrics"] = m.to_dict()
+        payload["wrong_examples"] = [
+            {"image": samples[i].image_path, "gt": samples[i].text, "pred": pred_texts[i]} for i in m.wrong
+        ]
+        _write_json(args, payload)
+        return 0
+
+    if args.model:
+        preds = _run_model_boxes(args, samples, root, kind)
+    else:
+        preds = _align(samples, root, read_predictions(args.pred, words=args.words), "empty")
+    fallbacks = sum(p.line_fallbacks for p in preds if p is not None)
+    if args.words and fallbacks:
+        _warn(f"{fallbacks} line box(es) carry no word boxes and are scored as whole lines")
+    print(header, file=out)
+    if args.task == "det":
+        m = evaluate_detection(samples, preds, iou=args.iou, dontcare_first=args.official_order)
+        rows = [
+            ("precision", m.precision),
+            ("recall", m.recall),
+            ("hmean", m.hmean),
+            ("matched / gt / pred", f"{m.matched} / {m.gt} / {m.pred}"),
+            ("mean IoU of matches", m.mean_iou),
+            ("don't-care gt / discarded pred", f"{m.ignored_gt} / {m.ignored_pred}"),
+        ]
+        print(_table(f"detection (IoU >= {args.iou})", rows), file=out)
+    else:
+        m = evaluate_end_to_end(
+            samples, preds, args.normalize, iou=args.iou, dontcare_first=args.official_order
+        )
+        rows = [
+            ("precision", m.precision),
+            ("recall", m.recall),
+            ("hmean", m.hmean),
+            ("correct / gt / pred", f"{m.correct} / {m.gt} / {m.pred}"),
+            ("det precision", m.det_precision),
+            ("det recall", m.det_recall),
+            ("det hmean", m.det_hmean),
+            ("normalize", m.mode),
+        ]
+        print(_table(f"end-to-end (IoU >= {args.iou}, text must match)", rows), file=out)
+    payload["metrics"] = m.to_dict()
+    if args.page_text:
+        gt_pages = [page_text(s.polygons, s.texts, s.ignore) for s in samples]
+        pred_pages = [page_text(p.polygons, p.texts) if p is not None else "" for p in preds]
+        pm = evaluate_page_text(gt_pages, pred_pages, args.normalize, names=[s.image_path for s in samples])
+        rows = [
+            ("CER", pm.cer),
+            ("WER", pm.wer),
+            ("word-bag precision", pm.bag_precision),
+            ("word-bag recall", pm.bag_recall),
+            ("word-bag F1", pm.bag_f1),
+        ]
+        print(_table("page text (reading order, don't-care boxes left out)", rows), file=out)
+        payload["page_text"] = pm.to_dict()
+    if args.model:
+        secs = [p.seconds for p in preds]
+        payload["seconds_per_image"] = sum(secs) / len(secs)
+    _write_json(args, payload)
+    return 0
