@@ -1,0 +1,519 @@
+"""Image decoding: bytes, numpy arrays and PIL images to one C-contiguous BGR uint8 array.
+
+Every image that enters lumenocr passes through here, so the rules live in one place:
+
+* Format by content (magic bytes), never by extension alone.
+* Fast path: JPEG/PNG/BMP/WebP are decoded by ``cv2.imdecode``; Pillow only reads the header
+  first (size for the pixel limit, EXIF orientation), which costs microseconds and guards
+  against decompression bombs before any pixel is allocated.
+* Pillow path: TIFF (multi-page, odd modes), GIF (first frame), and any JPEG/PNG whose end
+  marker is missing (to tell a truncated file from one with trailing bytes).
+* Truncated or corrupt images are errors, never a silently half-grey image.
+* EXIF orientation is applied. Grayscale becomes 3 channels. Transparency is composited on
+  white. 16-bit and other wide data is scaled to 8 bits by ``value * 255 / max(peak, 255)``
+  where ``peak`` is the image's maximum colour value: full-range 16-bit data comes out as
+  ``value >> 8`` would, 12-bit data stored in 16 bits uses the full 8-bit range, and data
+  that already fits in 0..255 is kept as is (never amplified).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from lumenocr.errors import ImageDecodeError, ImageTooLargeError, InputError, UnsupportedFormatError
+
+#: Formats lumenocr reads, as returned by :func:`sniff_format`.
+IMAGE_FORMATS = ("jpeg", "png", "bmp", "webp", "tiff", "gif")
+ALL_FORMATS = (*IMAGE_FORMATS, "pdf")
+
+#: File extensions a folder or glob expands to (explicitly named files are tried whatever their name).
+SUPPORTED_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".webp", ".tif", ".tiff", ".gif", ".pdf"}
+)
+
+# Formats cv2.imdecode handles on the fast path; the value is Pillow's name for the header read.
+_FAST_FORMATS = {"jpeg": ("JPEG", "MPO"), "png": ("PNG",), "bmp": ("BMP",), "webp": ("WEBP",)}
+_PIL_FORMATS = {"tiff": ("TIFF",), "gif": ("GIF",)}
+
+# Bytes read from a file to recognise its format (PDF allows junk before "%PDF-" within 1 KiB).
+SNIFF_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How inputs are read.
+
+    ``max_pixels`` limits a decoded image (width x height); images are checked from their header
+    before decoding. PDF pages are rendered at ``pdf_dpi`` but scaled down when the page would
+    exceed ``max_pdf_side`` pixels on its longer side or ``max_pixels`` in area (a rendering
+    choice, so a big poster page still loads). ``pages`` selects 0-based pages of PDFs and
+    multi-page TIFFs (``None``: all). ``max_download_bytes`` and ``timeout`` (seconds) bound URL
+    downloads.
+    """
+
+    pdf_dpi: int = 200
+    max_pixels: int = 100_000_000
+    max_pdf_side: int = 10_000
+    max_download_bytes: int = 50 * 1024 * 1024
+    timeout: float = 15.0
+    pages: range | list[int] | tuple[int, ...] | None = None
+    pdf_password: str | None = None
+
+    def __post_init__(self) -> None:
+        from lumenocr.errors import ConfigError
+
+        if not 1 <= self.pdf_dpi <= 2400:
+            raise ConfigError(f"pdf_dpi must be in 1..2400, got {self.pdf_dpi}")
+        for name in ("max_pixels", "max_pdf_side", "max_download_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not self.timeout > 0:
+            raise ConfigError(f"timeout must be positive, got {self.timeout}")
+        if self.pages is not None:
+            if isinstance(self.pages, (str, bytes)) or not all(
+                isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in self.pages
+            ):
+                raise ConfigError(
+                    f"pages must be a range or a list of 0-based page numbers, got {self.pages!r}"
+                )
+            if any(p < 0 for p in self.pages):
+                raise ConfigError(f"pages are 0-based and must be >= 0, got {list(self.pages)}")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One image ready for OCR.
+
+    ``image`` is H x W x 3, uint8, BGR, C-contiguous. ``source`` is the input as the user gave
+    it (path string, URL, ``"<bytes>"``, ``"<array>"``, ``"<PIL image>"``). ``page`` is the
+    0-based page index for PDFs and multi-page TIFFs, else ``None``.
+    """
+
+    image: np.ndarray
+    source: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """An input (or one page of it) that could not be read, reported instead of raised.
+
+    ``page`` is the 0-based page that failed in a multi-page input, ``None`` when the whole
+    input failed.
+    """
+
+    source: str
+    page: int | None
+    error: InputError
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+
+# --- format sniffing ---------------------------------------------------------------------
+def sniff_format(head: bytes) -> str | None:
+    """Return the format of data starting with ``head`` (one of :data:`ALL_FORMATS`) or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"BM") and len(head) >= 26:
+        return "bmp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if b"%PDF-" in head[:SNIFF_BYTES]:
+        return "pdf"
+    return None
+
+
+_KNOWN_OTHERS = (
+    (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
+    (b"\xff\x4f\xff\x51", "a JPEG 2000 codestream"),
+    (b"8BPS", "a Photoshop (PSD) file"),
+    (b"\x00\x00\x01\x00", "an ICO icon"),
+    (b"PK\x03\x04", "a ZIP archive (or DOCX/XLSX/ODT)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7z archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"%!PS", "a PostScript file"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    (b"qoif", "a QOI image"),
+    (b"\x76\x2f\x31\x01", "an OpenEXR image"),
+)
+
+
+def describe_content(head: bytes) -> str:
+    """Say in words what unsupported data looks like, for error messages."""
+    if not head:
+        return "empty"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12].decode("ascii", "replace").strip()
+        if brand in ("heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"):
+            return f"a HEIC/HEIF image (brand {brand!r}); convert it to JPEG or PNG"
+        if brand in ("avif", "avis"):
+            return "an AVIF image; convert it to JPEG or PNG"
+        return f"an ISO media file (brand {brand!r}, e.g. MP4/MOV)"
+    for magic, what in _KNOWN_OTHERS:
+        if head.startswith(magic):
+            return what
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
+        return "an SVG vector image (rasterise it first)"
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if text.startswith(b"<?xml"):
+        return "an XML file"
+    if head[:2] in (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6"):
+        return "a Netpbm (PPM/PGM) image; convert it to PNG"
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        sample = None
+    if sample is not None and all(c.isprintable() or c in "\r\n\t" for c in sample):
+        return "a text file"
+    return f"unrecognised binary data (starts with {head[:8].hex(' ')})"
+
+
+def unsupported(source: str, head: bytes) -> UnsupportedFormatError:
+    """The error for data that is not one of :data:`ALL_FORMATS`."""
+    return UnsupportedFormatError(
+        f"{source}: unsupported format: looks like {describe_content(head)}; "
+        f"lumenocr reads JPEG, PNG, BMP, WebP, TIFF, GIF and PDF"
+    )
+
+
+# --- numpy normalisation -----------------------------------------------------------------
+def _to_uint8(values: np.ndarray, what: str, source: str) -> np.ndarray:
+    """Scale colour values (any numeric dtype) to uint8; see the module docstring for the rule."""
+    if values.dtype == np.uint8:
+        return values
+    if values.dtype == np.bool_:
+        return values.astype(np.uint8) * 255
+    if np.issubdtype(values.dtype, np.floating):
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise InputError(f"{source}: {what} contains NaN or infinite values")
+        if lo < 0.0 or hi > 1.0:
+            raise InputError(
+                f"{source}: float {what} must hold values in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
+                "pass uint8 (0..255) or scale it to [0, 1]"
+            )
+        return np.rint(values * 255.0).astype(np.uint8)
+    if np.issubdtype(values.dtype, np.integer):
+        lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
+        if lo < 0:
+            raise InputError(
+                f"{source}: {what} has negative values (min {lo}); expected unsigned pixel values"
+            )
+        if hi <= 255:
+            return values.astype(np.uint8)
+        scaled = values.astype(np.float32) * np.float32(255.0 / hi)
+        return np.rint(scaled).astype(np.uint8)
+    raise InputError(
+        f"{source}: unsupported {what} dtype {values.dtype}; use uint8, uint16 or float in [0, 1]"
+    )
+
+
+def _alpha_fraction(alpha: np.ndarray) -> np.ndarray | None:
+    """Alpha as float32 in [0, 1], or None when fully opaque.
+
+    Alpha is absolute (a fraction of its dtype's range), unlike colour, which is range-scaled.
+    """
+    if alpha.dtype == np.uint8:
+        if int(alpha.min()) == 255:
+            return None
+        return alpha.astype(np.float32) * np.float32(1.0 / 255.0)
+    if np.issubdtype(alpha.dtype, np.floating):
+        a = np.clip(alpha.astype(np.float32), 0.0, 1.0)
+    elif alpha.dtype == np.bool_:
+        a = alpha.astype(np.float32)
+    else:
+        top = 65535 if alpha.dtype == np.uint16 or int(alpha.max()) > 255 else 255
+        a = np.clip(alpha.astype(np.float32) / np.float32(top), 0.0, 1.0)
+    return None if float(a.min()) >= 1.0 else a
+
+
+def _composite_on_white(color_u8: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    if alpha is None:
+        return color_u8
+    a = alpha[..., None]
+    out = color_u8.astype(np.float32) * a + np.float32(255.0) * (np.float32(1.0) - a)
+    return np.rint(out).astype(np.uint8)
+
+
+def check_pixels(height: int, width: int, source: str, max_pixels: int) -> None:
+    """Raise :class:`ImageTooLargeError` when ``height * width`` exceeds ``max_pixels``."""
+    if height * width > max_pixels:
+        raise ImageTooLargeError(
+            f"{source}: image is {width} x {height} = {height * width:,} pixels, over the limit of "
+            f"{max_pixels:,} (LoadOptions.max_pixels)"
+        )
+
+
+def array_to_bgr(array: Any, source: str = "<array>", max_pixels: int | None = None) -> np.ndarray:
+    """Convert a numpy image to H x W x 3 uint8 BGR, C-contiguous.
+
+    Accepts H x W (gray), H x W x 1, H x W x 3 (**BGR**, OpenCV order) and H x W x 4 (BGRA,
+    composited on white); dtypes uint8, uint16 (and other unsigned-valued integers, scaled by the
+    module rule), bool and float in [0, 1]. An array that is already uint8 BGR C-contiguous is
+    returned as is (no copy): treat it as read-only.
+    """
+    if not isinstance(array, np.ndarray):
+        raise InputError(f"{source}: expected a numpy array, got {type(array).__name__}")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        hint = (
+            " (channels-first? use array.transpose(1, 2, 0))"
+            if array.ndim == 3 and array.shape[0] in (1, 3, 4)
+            else ""
+        )
+        raise InputError(
+            f"{source}: image array must be H x W, H x W x 3 (BGR) or H x W x 4 (BGRA), got shape {array.shape}{hint}"
+        )
+    h, w = array.shape[:2]
+    if h == 0 or w == 0:
+        raise InputError(f"{source}: image array is empty (shape {array.shape})")
+    if max_pixels is not None:
+        check_pixels(h, w, source, max_pixels)
+    if array.ndim == 2:
+        return np.ascontiguousarray(cv2.cvtColor(_to_uint8(array, "image", source), cv2.COLOR_GRAY2BGR))
+    if array.shape[2] == 3:
+        return np.ascontiguousarray(_to_uint8(array, "image", source))
+    color = _to_uint8(array[:, :, :3], "image", source)
+    return np.ascontiguousarray(_composite_on_white(color, _alpha_fraction(array[:, :, 3])))
+
+
+# --- PIL normalisation -------------------------------------------------------------------
+_PIL_16BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+
+
+def pil_to_bgr(img: Image.Image, source: str = "<PIL image>", max_pixels: int | None = None) -> np.ndarray:
+    """Convert a PIL image of any common mode to H x W x 3 uint8 BGR (EXIF orientation applied).
+
+    RGB/RGBA/LA/L/1/P (with or without transparency)/I;16/I/F/CMYK/YCbCr/LAB/HSV are handled;
+    transparency is composited on white and wide modes are scaled like arrays.
+    """
+    if not isinstance(img, Image.Image):
+        raise InputError(f"{source}: expected a PIL image, got {type(img).__name__}")
+    w, h = img.size
+    if w == 0 or h == 0:
+        raise InputError(f"{source}: image is empty ({w} x {h})")
+    if max_pixels is not None:
+        check_pixels(h, w, source, max_pixels)
+    return apply_orientation(_pil_pixels_to_bgr(img, source), _exif_orientation(img))
+
+
+def _pil_pixels_to_bgr(img: Image.Image, source: str) -> np.ndarray:
+    mode = img.mode
+    if mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    elif mode == "PA":
+        img = img.convert("RGBA")
+    elif mode == "1":
+        img = img.convert("L")
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        img = img.convert("RGB")
+    elif mode == "RGBa":  # premultiplied alpha
+        img = img.convert("RGBA")
+    elif mode == "La":
+        img = img.convert("LA")
+    mode = img.mode
+    if mode in _PIL_16BIT_MODES or mode == "F":
+        return array_to_bgr(np.asarray(img) if mode != "I" else np.asarray(img).clip(0), source)
+    arr = np.asarray(img)
+    if mode == "L":
+        return array_to_bgr(arr, source)
+    if mode == "LA":
+        gray = cv2.cvtColor(np.ascontiguousarray(arr[:, :, 0]), cv2.COLOR_GRAY2BGR)
+        return np.ascontiguousarray(_composite_on_white(gray, _alpha_fraction(arr[:, :, 1])))
+    if mode == "RGB":
+        return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+    if mode == "RGBA":
+        return array_to_bgr(cv2.cvtColor(arr, cv2.COLOR_RGBA2BGRA), source)
+    try:
+        return cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2BGR)
+    except Exception as exc:  # noqa: BLE001
+        raise UnsupportedFormatError(f"{source}: unsupported PIL image mode {mode!r}") from exc
+
+
+# --- EXIF orientation on numpy -------------------------------------------------------------
+def apply_orientation(image: np.ndarray, orientation: int | None) -> np.ndarray:
+    """Turn a decoded image upright according to an EXIF orientation value (1..8)."""
+    if orientation == 2:
+        return cv2.flip(image, 1)
+    if orientation == 3:
+        return cv2.rotate(image, cv2.ROTATE_180)
+    if orientation == 4:
+        return cv2.flip(image, 0)
+    if orientation == 5:
+        return np.ascontiguousarray(image.transpose(1, 0, *range(2, image.ndim)))
+    if orientation == 6:
+        return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 7:
+        return cv2.rotate(cv2.flip(image, 1), cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 8:
+        return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return image
+
+
+# --- decoding ------------------------------------------------------------------------------
+def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -> Image.Image:
+    """Open (header only) with Pillow, mapping its errors to ours and checking the pixel limit."""
+    try:
+        with warnings.catch_warnings():
+            # We enforce our own limit just below; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(fp, formats=list(formats))
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"{source}: image is too large to open safely ({exc})") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: {exc}") from exc
+    w, h = img.size
+    if w == 0 or h == 0:
+        raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: size {w} x {h}")
+    check_pixels(h, w, source, max_pixels)
+    return img
+
+
+def _load_pil_frame(img: Image.Image, source: str, label: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        msg = str(exc)
+        kind = "truncated" if "truncat" in msg.lower() or isinstance(exc, EOFError) else "corrupt"
+        raise ImageDecodeError(f"{source}: {kind} {label} image: {msg}") from exc
+
+
+def _has_end_marker(data: bytes, fmt: str) -> bool:
+    """Cheap completeness check: does the data end where a complete file of ``fmt`` ends?
+
+    ``False`` does not mean broken (some writers append bytes after the end): the caller then
+    decodes with Pillow, which tells truncation apart.
+    """
+    if fmt == "jpeg":
+        return b"\xff\xd9" in data[-64:]
+    if fmt == "png":
+        return data[-8:-4] == b"IEND"
+    if fmt == "webp":
+        return int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    if fmt == "bmp":
+        declared = int.from_bytes(data[2:6], "little")
+        return declared == 0 or declared <= len(data)
+    return True
+
+
+def _exif_orientation(img: Image.Image) -> int | None:
+    try:
+        value = img.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - malformed EXIF: ignore orientation rather than fail the image
+        return None
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def decode_image_bytes(
+    data: bytes, source: str, options: LoadOptions, fmt: str | None = None
+) -> Iterator[Page]:
+    """Decode an image file's bytes into pages (several for a multi-page TIFF).
+
+    PDF data is not handled here (see :mod:`lumenocr.io.pdf`). Raises ImageDecodeError (empty,
+    corrupt, truncated), UnsupportedFormatError or ImageTooLargeError.
+    """
+    if len(data) == 0:
+        raise ImageDecodeError(f"{source}: file is empty (0 bytes)")
+    fmt = fmt or sniff_format(data[:SNIFF_BYTES])
+    if fmt is None or fmt == "pdf":
+        raise unsupported(source, data[:SNIFF_BYTES])
+    if fmt in _FAST_FORMATS:
+        yield Page(_decode_fast(data, fmt, source, options), source, None)
+    else:
+        yield from decode_with_pil(io.BytesIO(data), fmt, source, options)
+
+
+def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np.ndarray:
+    pil_formats = _FAST_FORMATS[fmt]
+    label = pil_formats[0]
+    header = _open_pil(io.BytesIO(data), pil_formats, source, options.max_pixels)
+    if not _has_end_marker(data, fmt):
+        # Either truncated or followed by extra bytes: let Pillow decode and judge.
+        return next(iter(_pil_pages(header, fmt, source, options)))
+    orientation = _exif_orientation(header) if fmt in ("jpeg", "png", "webp") else None
+    expected = header.size
+    header.close()
+    buf = np.frombuffer(data, dtype=np.uint8)
+    try:
+        decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise ImageDecodeError(f"{source}: corrupt {label} image: {str(exc).strip()}") from exc
+    if decoded is None:
+        raise ImageDecodeError(f"{source}: corrupt {label} image: the decoder could not read it")
+    if (decoded.shape[1], decoded.shape[0]) != expected:
+        raise ImageDecodeError(
+            f"{source}: corrupt {label} image: header says {expected[0]} x {expected[1]}, "
+            f"decoded {decoded.shape[1]} x {decoded.shape[0]}"
+        )
+    image = array_to_bgr(decoded, source)
+    return apply_orientation(image, orientation)
+
+
+def decode_with_pil(fp: Any, fmt: str, source: str, options: LoadOptions) -> Iterator[Page]:
+    """Decode with Pillow (TIFF pages, GIF first frame, or a JPEG/PNG that needs judging)."""
+    formats = _PIL_FORMATS.get(fmt) or _FAST_FORMATS[fmt]
+    img = _open_pil(fp, formats, source, options.max_pixels)
+    yield from _pil_pages(img, fmt, source, options)
+
+
+def _pil_pages(img: Image.Image, fmt: str, source: str, options: LoadOptions) -> Iterator[Page]:
+    label = (_PIL_FORMATS.get(fmt) or _FAST_FORMATS[fmt])[0]
+    n_frames = getattr(img, "n_frames", 1) if fmt == "tiff" else 1
+    multi = n_frames > 1
+    if options.pages is not None and fmt == "tiff":
+        wanted = list(options.pages)
+        bad = [p for p in wanted if p >= n_frames]
+        if bad:
+            raise InputError(
+                f"{source}: has {n_frames} page(s); requested page(s) {bad} do not exist (pages are 0-based)"
+            )
+    else:
+        wanted = list(range(n_frames))
+    try:
+        for index in wanted:
+            if index != img.tell():
+                try:
+                    img.seek(index)
+                except (EOFError, OSError, ValueError) as exc:
+                    raise ImageDecodeError(
+                        f"{source}: corrupt {label} image: cannot read page {index}: {exc}"
+                    ) from exc
+            w, h = img.size
+            check_pixels(h, w, f"{source} page {index}" if multi else source, options.max_pixels)
+            _load_pil_frame(img, source, label)
+            bgr = pil_to_bgr(img, source)
+            yield Page(bgr, source, index if multi else None)
+    finally:
+        img.close()
+
+
+def is_url(text: str) -> bool:
+    """True for ``http://`` and ``https://`` strings (the only URLs lumenocr downloads)."""
+    return text[:8].lower().startswith(("http://", "https://"))
+
+
+def describe_path_error(path: str | os.PathLike, exc: OSError) -> str:
+    """One-line reason an existing path could not be read."""
+    return f"{os.fspath(path)}: cannot read: {exc.strerror or exc}"
