@@ -66,7 +66,8 @@ class OCR:
 
     # -- inputs -------------------------------------------------------------------------------
     def _pages(self, source) -> Iterator:
-        from lumenocr.io.image import LoadOptions, iter_pages
+        from lumenocr.io.image import LoadOptions
+        from lumenocr.io.sources import iter_pages
 
         return iter_pages(source, self.load_options or LoadOptions())
 
@@ -85,10 +86,15 @@ class OCR:
         return list(self.iter_read(source))
 
     def iter_read(self, source) -> Iterator[OCRResult]:
-        for page in self._pages(source):
+        pages = self._pages(source)
+        while True:
+            # ``seconds`` covers decoding/rendering the page as well as the OCR itself.
             t0 = time.perf_counter()
+            page = next(pages, None)
+            if page is None:
+                return
             res = self.ocr_image(page.image, source=page.source, page=page.page)
-            res.seconds += 0.0 if res.seconds else time.perf_counter() - t0
+            res.seconds = time.perf_counter() - t0
             yield res
 
     # -- the pipeline -------------------------------------------------------------------------
