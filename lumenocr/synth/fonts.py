@@ -1,0 +1,167 @@
+"""Font discovery and per-character coverage.
+
+PIL silently draws a missing-glyph box (or nothing) for characters a font lacks, so coverage
+comes from the font's own character map (fontTools reads the ``cmap``). Coverage sets are
+cached on disk per (file, face, size, mtime) because parsing a CJK collection takes a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lumenocr.errors import ConfigError, InputNotFoundError
+
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+
+
+def system_font_dirs() -> list[Path]:
+    """Standard font folders of this OS (those that exist)."""
+    home = Path.home()
+    if sys.platform == "darwin":
+        cands = [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library/Fonts"]
+    elif sys.platform.startswith("win"):
+        cands = [Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
+    else:
+        cands = [
+            Path("/usr/share/fonts"),
+            Path("/usr/local/share/fonts"),
+            home / ".local/share/fonts",
+            home / ".fonts",
+        ]
+    return [p for p in cands if p.is_dir()]
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: hashing a 40k-char coverage set is slow
+class FontFace:
+    """One face of a font file (a .ttc collection holds several) and the characters it has."""
+
+    path: str
+    index: int
+    name: str
+    coverage: frozenset[str]
+
+    def covers(self, text: str) -> bool:
+        """True when every non-whitespace character of ``text`` has a glyph in this face."""
+        cov = self.coverage
+        return all(ch in cov or ch.isspace() for ch in text)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("LUMENOCR_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lumenocr" / "font_coverage"
+
+
+def _read_faces(path: Path) -> list[tuple[int, str, str]]:
+    """(face index, full name, covered characters) of every face in ``path``, via fontTools."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.suffix.lower() in {".ttc", ".otc"}:
+        fonts = TTCollection(str(path), lazy=True).fonts
+    else:
+        fonts = [TTFont(str(path), lazy=True)]
+    faces = []
+    for i, font in enumerate(fonts):
+        cmap = font.getBestCmap() or {}
+        # Control characters map to empty glyphs in many fonts; they are never text.
+        chars = "".join(chr(c) for c in sorted(cmap) if c >= 0x20 and not 0x7F <= c < 0xA0)
+        name = font["name"].getDebugName(4) or font["name"].getDebugName(1) or path.stem
+        faces.append((i, str(name), chars))
+    return faces
+
+
+def _faces_cached(path: Path) -> list[tuple[int, str, str]]:
+    st = path.stat()
+    key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|v1".encode()).hexdigest()[:20]
+    cache = _cache_dir() / f"{key}.json"
+    try:
+        return [tuple(x) for x in json.loads(cache.read_text(encoding="utf-8"))]  # type: ignore[misc]
+    except (OSError, ValueError):
+        pass
+    faces = _read_faces(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(faces, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:  # read-only home: just recompute next time
+        pass
+    return faces
+
+
+def find_font_files(dirs: Iterable[str | Path]) -> list[Path]:
+    """All font files under ``dirs`` (recursively), sorted so results are reproducible."""
+    files: set[Path] = set()
+    for d in dirs:
+        p = Path(d).expanduser()
+        if p.is_file() and p.suffix.lower() in FONT_SUFFIXES:
+            files.add(p)
+            continue
+        if not p.is_dir():
+            raise InputNotFoundError(f"font folder not found: {p}")
+        files.update(f for f in p.rglob("*") if f.suffix.lower() in FONT_SUFFIXES and f.is_file())
+    return sorted(files)
+
+
+def load_faces(
+    dirs: Sequence[str] = (),
+    use_system: bool = True,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[FontFace]:
+    """Discover font faces in ``dirs`` (plus system folders) filtered by name substrings.
+
+    Raises :class:`ConfigError` when nothing usable is found, naming what was searched.
+    """
+    return list(_load_faces_cached(tuple(dirs), use_system, tuple(include), tuple(exclude)))
+
+
+@lru_cache(maxsize=8)
+def _load_faces_cached(
+    dirs: tuple[str, ...], use_system: bool, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> tuple[FontFace, ...]:
+    search = [Path(d) for d in dirs] + (system_font_dirs() if use_system else [])
+    faces: list[FontFace] = []
+    for path in find_font_files(search):
+        try:
+            entries = _faces_cached(path)
+        except Exception:  # a broken font file must not stop generation; it is simply not used
+            continue
+        for index, name, chars in entries:
+            label = f"{name} {path.name}"
+            if include and not any(s.lower() in label.lower() for s in include):
+                continue
+            if any(s.lower() in label.lower() for s in exclude):
+                continue
+            if len(chars) < 10:
+                continue
+            faces.append(FontFace(str(path), int(index), name, frozenset(chars)))
+    if not faces:
+        where = ", ".join(map(str, search)) or "(no folders)"
+        raise ConfigError(
+            f"no usable fonts found in {where}; install e.g. fonts-dejavu-core fonts-liberation "
+            "fonts-noto-cjk or pass a font folder (--fonts DIR)"
+        )
+    return tuple(faces)
+
+
+class FontCache:
+    """PIL font objects per (face, size), kept small: loading a CJK face costs milliseconds."""
+
+    def __init__(self, maxsize: int = 96):
+        self._get = lru_cache(maxsize=maxsize)(self._load)
+
+    @staticmethod
+    def _load(path: str, index: int, size: int):
+        from PIL import ImageFont
+
+        return ImageFont.truetype(path, size=size, index=index)
+
+    def get(self, face: FontFace, size: int):
+        return self._get(face.path, face.index, int(size))

@@ -1,0 +1,192 @@
+"""Recognition samples: one styled text line cropped from its background."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lumenocr.synth.charset import is_cjk
+from lumenocr.synth.config import FontConfig, RecSynthConfig, StyleConfig
+from lumenocr.synth.effects import background, composite, degrade, luminance, text_color, text_shadow
+from lumenocr.synth.fonts import FontCache, FontFace, load_faces
+from lumenocr.synth.render import TextLayer, make_layer, rotation_perspective, warp_layer
+from lumenocr.synth.text import LinePlan, TextSampler
+
+
+@dataclass
+class RecSample:
+    """One rendered recognition line."""
+
+    image: np.ndarray  # BGR uint8
+    text: str
+    tokens: list[str]
+    font: str  # "file:face-index", for coverage checks and debugging
+    vertical: bool
+
+
+def faces_for(cfg: FontConfig) -> list[FontFace]:
+    return load_faces(cfg.dirs, cfg.use_system, cfg.include, cfg.exclude)
+
+
+class LineMaker:
+    """Turns a text plan into a styled, warped :class:`TextLayer` (shared by rec and det)."""
+
+    def __init__(self, sampler: TextSampler, fonts: FontConfig, style: StyleConfig):
+        self.sampler = sampler
+        self.font_cfg = fonts
+        self.style = style
+        self.cache = FontCache()
+
+    def font_size(self, rng: np.random.Generator) -> int:
+        lo, hi = self.font_cfg.size
+        return int(rng.integers(lo, hi + 1))
+
+    def make(
+        self,
+        rng: np.random.Generator,
+        plan: LinePlan | None = None,
+        size: int | None = None,
+        geometry: bool = True,
+        max_width: float | None = None,
+        allow_vertical: bool = True,
+        tokens_face: tuple[list[str], int] | None = None,
+    ) -> tuple[TextLayer, FontFace]:
+        """One line layer and the face it was drawn with.
+
+        ``max_width`` (px) cuts the text so the straight line fits; ``geometry`` enables
+        rotation, perspective and curving (pages place lines themselves).
+        """
+        st = self.style
+        want_vertical = allow_vertical and rng.random() < st.vertical_prob
+        for _ in range(8):
+            toks, face_id = tokens_face or self.sampler.sample(rng, plan, vertical=want_vertical)
+            tokens_face = None
+            face = self.sampler.faces[face_id]
+            vertical = want_vertical and len(toks) >= 2 and all(is_cjk(t) for t in toks)
+            size = size or self.font_size(rng)
+            font = self.cache.get(face, size)
+            spacing = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
+            if vertical:
+                spacing = max(spacing, 0.0)
+            if max_width is not None:
+                toks = fit_tokens(toks, font, spacing, max_width, size if vertical else None)
+                if not toks:
+                    continue
+            underline = not vertical and rng.random() < st.underline_prob
+            strike = not vertical and rng.random() < st.strike_prob
+            bold = rng.random() < st.bold_prob and size >= 16
+            curve = None
+            if geometry and not vertical and len(toks) >= 3 and rng.random() < st.curve_prob:
+                amp = float(rng.uniform(*st.curve)) * size * float(rng.choice([-1, 1]))
+                period = (font.getlength("".join(toks)) + size) * float(rng.uniform(0.9, 2.5))
+                curve = (amp, period, float(rng.uniform(0, 2 * np.pi)))
+            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve)
+            if layer is None:
+                continue
+            if geometry:
+                layer = self.warp(rng, layer)
+            return layer, face
+        raise RuntimeError("could not draw a visible line in 8 attempts")  # a bug, not a user error
+
+    def warp(self, rng: np.random.Generator, layer: TextLayer) -> TextLayer:
+        st = self.style
+        angle = float(rng.uniform(*st.rotate)) if rng.random() < st.rotate_prob else 0.0
+        jitter = None
+        if rng.random() < st.perspective_prob:
+            jitter = rng.uniform(-1, 1, (4, 2)) * st.perspective * layer.line_height
+        if angle == 0.0 and jitter is None:
+            return layer
+        h, w = layer.mask.shape
+        return warp_layer(layer, rotation_perspective(w, h, angle, jitter))
+
+
+def fit_tokens(
+    toks: list[str], font, spacing: float, max_width: float, vertical_size: int | None
+) -> list[str]:
+    """The longest prefix of ``toks`` that fits ``max_width`` px, cut at a space when possible."""
+    pad = font.size * 0.6 + 4
+    total = pad
+    keep = 0
+    for t in toks:
+        total += (vertical_size if vertical_size is not None else font.getlength(t)) + spacing
+        if total > max_width:
+            break
+        keep += 1
+    if keep == len(toks):
+        return toks
+    head = toks[:keep]
+    if " " in head[keep // 2 :]:
+        head = head[: len(head) - head[::-1].index(" ")]
+    while head and head[-1] == " ":
+        head.pop()
+    return head
+
+
+class RecSynth:
+    """Renders recognition lines for a :class:`RecSynthConfig`.
+
+    ``seed`` fixes the balanced-token permutation; each sample's look comes from the rng passed
+    to :meth:`render`, so ``render(default_rng([seed, i]))`` is reproducible anywhere.
+    """
+
+    def __init__(self, cfg: RecSynthConfig, seed: int = 0):
+        self.cfg = cfg
+        self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed)
+        self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style)
+        self.handwriting = None
+        if cfg.handwriting.char_dir:
+            from lumenocr.synth.handwriting import HandwritingSet
+
+            self.handwriting = HandwritingSet(cfg.handwriting, self.sampler)
+
+    def render(self, rng: np.random.Generator, plan: LinePlan | None = None) -> RecSample:
+        cfg = self.cfg
+        if self.handwriting is not None and rng.random() < cfg.handwriting.prob:
+            layer = self.maker.warp(rng, self.handwriting.make(rng))
+            font = "handwriting"
+        else:
+            layer, face = self.maker.make(rng, plan)
+            font = f"{face.path}:{face.index}"
+        image = self.compose(rng, layer)
+        if layer.vertical and cfg.vertical_output == "rotate" and image.shape[0] >= 1.5 * image.shape[1]:
+            image = np.ascontiguousarray(np.rot90(image))  # what inference does with tall crops
+        return RecSample(image, layer.text, layer.tokens, font, layer.vertical)
+
+    def compose(self, rng: np.random.Generator, layer: TextLayer) -> np.ndarray:
+        """Crop around the line with random margins, put it on a background, degrade."""
+        lh = layer.line_height
+        x0, y0 = np.floor(layer.polygon.min(0)).astype(int)
+        x1, y1 = np.ceil(layer.polygon.max(0)).astype(int)
+        m = (rng.uniform(*self.cfg.margin, size=4) * lh).astype(int)
+        cx0, cy0, cx1, cy1 = x0 - m[0], y0 - m[1], x1 + m[2], y1 + m[3]
+        h, w = cy1 - cy0, cx1 - cx0
+        img = background(rng, h, w, self.cfg.effects).copy()
+        color = text_color(rng, luminance(img), self.cfg.style.min_contrast)
+        if rng.random() < self.cfg.style.text_shadow_prob:
+            shade, dx, dy = text_shadow(rng, layer.mask, lh)
+            composite(img, shade, color * 0.3 + img.reshape(-1, 3).mean(0) * 0.2, -cx0 + dx, -cy0 + dy)
+        composite(img, layer.mask, color, -cx0, -cy0)
+        return degrade(rng, img, self.cfg.effects, scale=lh / 32)
+
+
+_SYNTH_CACHE: dict[str, RecSynth] = {}
+
+
+def render_line(
+    config: RecSynthConfig | None = None, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, str]:
+    """Render one recognition line in memory: ``(BGR image, label)``.
+
+    The synthesizer for a config is built once (fonts, coverage) and reused across calls.
+    """
+    config = config or RecSynthConfig()
+    rng = rng or np.random.default_rng()
+    key = repr(config)
+    synth = _SYNTH_CACHE.get(key)
+    if synth is None:
+        if len(_SYNTH_CACHE) > 4:
+            _SYNTH_CACHE.clear()
+        synth = _SYNTH_CACHE[key] = RecSynth(config)
+    s = synth.render(rng)
+    return s.image, s.text
