@@ -27,7 +27,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from lumenocr.errors import ImageDecodeError, ImageTooLargeError, InputError, UnsupportedFormatError
 
@@ -41,7 +41,7 @@ SUPPORTED_EXTENSIONS = frozenset(
 )
 
 # Formats cv2.imdecode handles on the fast path; the value is Pillow's name for the header read.
-_FAST_FORMATS = {"jpeg": ("JPEG", "MPO"), "png": ("PNG",), "bmp": ("BMP",), "webp": ("WEBP",)}
+_FAST_FORMATS = {"jpeg": ("JPEG",), "png": ("PNG",), "bmp": ("BMP",), "webp": ("WEBP",)}
 _PIL_FORMATS = {"tiff": ("TIFF",), "gif": ("GIF",)}
 
 # Bytes read from a file to recognise its format (PDF allows junk before "%PDF-" within 1 KiB).
@@ -380,8 +380,10 @@ def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -
             img = Image.open(fp, formats=list(formats))
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{source}: image is too large to open safely ({exc})") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: invalid header") from exc
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad headers
+        raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: {exc or type(exc).__name__}") from exc
     w, h = img.size
     if w == 0 or h == 0:
         raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: size {w} x {h}")
@@ -394,8 +396,8 @@ def _load_pil_frame(img: Image.Image, source: str, label: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img.load()
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        msg = str(exc)
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad data
+        msg = str(exc) or type(exc).__name__
         kind = "truncated" if "truncat" in msg.lower() or isinstance(exc, EOFError) else "corrupt"
         raise ImageDecodeError(f"{source}: {kind} {label} image: {msg}") from exc
 
@@ -451,7 +453,7 @@ def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np
     header = _open_pil(io.BytesIO(data), pil_formats, source, options.max_pixels)
     if not _has_end_marker(data, fmt):
         # Either truncated or followed by extra bytes: let Pillow decode and judge.
-        return next(iter(_pil_pages(header, fmt, source, options)))
+        return next(iter(_pil_pages(header, fmt, source, options))).image
     orientation = _exif_orientation(header) if fmt in ("jpeg", "png", "webp") else None
     expected = header.size
     header.close()
@@ -480,7 +482,11 @@ def decode_with_pil(fp: Any, fmt: str, source: str, options: LoadOptions) -> Ite
 
 def _pil_pages(img: Image.Image, fmt: str, source: str, options: LoadOptions) -> Iterator[Page]:
     label = (_PIL_FORMATS.get(fmt) or _FAST_FORMATS[fmt])[0]
-    n_frames = getattr(img, "n_frames", 1) if fmt == "tiff" else 1
+    try:
+        n_frames = getattr(img, "n_frames", 1) if fmt == "tiff" else 1
+    except Exception as exc:  # noqa: BLE001 - counting pages walks every page header
+        img.close()
+        raise ImageDecodeError(f"{source}: corrupt {label} image: cannot read its page list: {exc}") from exc
     multi = n_frames > 1
     if options.pages is not None and fmt == "tiff":
         wanted = list(options.pages)
@@ -496,7 +502,7 @@ def _pil_pages(img: Image.Image, fmt: str, source: str, options: LoadOptions) ->
             if index != img.tell():
                 try:
                     img.seek(index)
-                except (EOFError, OSError, ValueError) as exc:
+                except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad pages
                     raise ImageDecodeError(
                         f"{source}: corrupt {label} image: cannot read page {index}: {exc}"
                     ) from exc
