@@ -46,7 +46,9 @@ class RecPreprocess:
         w = int(math.ceil(self.image_height * ratio))
         w = max(self.min_width, min(self.max_width, w))
         m = self.width_multiple
-        return int(math.ceil(w / m) * m)
+        w = int(math.ceil(w / m) * m)
+        # Rounding up must not break the max_width cap (when max_width is not a multiple of m).
+        return w if w <= self.max_width else max(m, self.max_width // m * m)
 
     def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """Stack ``crops`` (BGR uint8) into one (N, 3, H, W) float32 batch."""
