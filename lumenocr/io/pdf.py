@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 _PDFIUM_LOCK = threading.RLock()
 
 _LOAD_ERRORS = {
-    pdfium_c.FPDF_ERR_FORMAT: "not a valid PDF or corrupt",
+    pdfium_c.FPDF_ERR_SUCCESS: "cannot be opened (damaged, or it has no pages)",
+    pdfium_c.FPDF_ERR_UNKNOWN: "cannot be opened (damaged, or it has no pages)",
+    pdfium_c.FPDF_ERR_FORMAT: "is not valid or is corrupt",
     pdfium_c.FPDF_ERR_FILE: "file cannot be read",
     pdfium_c.FPDF_ERR_SECURITY: "uses an unsupported security handler",
     pdfium_c.FPDF_ERR_PAGE: "has a corrupt page tree",
@@ -46,7 +48,9 @@ def open_pdf(data: bytes | str | os.PathLike, source: str, password: str | None 
         raise InputNotFoundError(f"{source}: no such file") from exc
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
+        # PDFium's last-error value is sticky: a failure that sets no code reports the previous
+        # one, so a password error is only believed when the file has an encryption dictionary.
+        if code == pdfium_c.FPDF_ERR_PASSWORD and _has_encrypt_dict(target):
             if password:
                 raise InputError(f"{source}: PDF is encrypted and the given password is wrong") from exc
             raise InputError(
@@ -54,8 +58,24 @@ def open_pdf(data: bytes | str | os.PathLike, source: str, password: str | None 
                 "(LoadOptions.pdf_password) or decrypt it first"
             ) from exc
         reason = _LOAD_ERRORS.get(code, f"cannot be opened ({exc})")
-        raise ImageDecodeError(f"{source}: PDF {reason}") from exc
+        raise ImageDecodeError(f"{source}: PDF file {reason}") from exc
     return doc
+
+
+def _has_encrypt_dict(target: bytes | str) -> bool:
+    """True when the raw PDF contains ``/Encrypt`` (trailer and xref-stream dictionaries are never compressed)."""
+    if isinstance(target, bytes):
+        return b"/Encrypt" in target
+    try:
+        with open(target, "rb") as f:
+            tail = b""
+            while chunk := f.read(1 << 20):
+                if b"/Encrypt" in tail + chunk:
+                    return True
+                tail = chunk[-16:]
+    except OSError:
+        return False
+    return False
 
 
 def render_scale(width_pt: float, height_pt: float, options: LoadOptions) -> float:
