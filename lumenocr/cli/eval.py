@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from lumenocr.errors import InputError
@@ -175,57 +176,70 @@ def _load_image(path: Path):
 
 def _run_model_boxes(args, samples, root: Path, kind: str) -> list:
     """Run the model over the images; returns PredSample per sample (and writes --save-pred)."""
-    from lumenocr.metrics.predictions import PredSample
+    ocr = _build_ocr(args, args.task)
+    preds = []
+    with _saver(args.save_pred) as save:
+        for sample in _progress(samples, args, f"{args.model} {args.task}"):
+            result = _ocr_one(ocr, _load_image(_image_path(args, sample, root, kind)))
+            result.source = sample.image_path
+            record = result.to_dict(words=args.words)
+            save(record)
+            preds.append(_to_pred(sample.image_path, result, record, args.words))
+    return preds
+
+
+def _ocr_one(ocr, image):
     from lumenocr.results import OCRResult, TextLine
 
-    ocr = _build_ocr(args, args.task)
-    preds, records = [], []
-    for sample in _progress(samples, args, f"{args.model} {args.task}"):
-        image = _load_image(_image_path(args, sample, root, kind))
-        if ocr.recognizer is None:  # detection only
-            det = ocr.detector(image)
-            result = OCRResult(
-                [TextLine(p.tolist(), "", 0.0, s) for p, s in zip(det.polygons, det.scores, strict=True)]
-            )
-        else:
-            result = ocr.ocr_image(image)
-        result.source = sample.image_path
-        record = result.to_dict(words=args.words)
-        records.append(record)
-        pred = PredSample(sample.image_path, seconds=result.seconds)
-        boxes = result.word_boxes() if args.words else record["boxes"]
-        for b in boxes:
-            pred.polygons.append(b["points"])
-            pred.texts.append(b["text"])
-            pred.scores.append(b["score"])
-        pred.line_fallbacks = sum(1 for ln in result.lines if args.words and not ln.words)
-        preds.append(pred)
-    _save(args, records)
-    return preds
+    if ocr.recognizer is not None:
+        return ocr.ocr_image(image)
+    det = ocr.detector(image)  # detection only: no crops, no recognition
+    return OCRResult(
+        [TextLine(p.tolist(), "", 0.0, s) for p, s in zip(det.polygons, det.scores, strict=True)]
+    )
+
+
+def _to_pred(name: str, result, record: dict, words: bool):
+    """The PredSample of an OCRResult, exactly as read_predictions() would read its JSONL record."""
+    from lumenocr.metrics.predictions import PredSample
+
+    pred = PredSample(name, seconds=result.seconds)
+    for b in result.word_boxes() if words else record["boxes"]:
+        pred.polygons.append(b["points"])
+        pred.texts.append(b["text"])
+        pred.scores.append(b["score"])
+    pred.line_fallbacks = sum(1 for ln in result.lines if words and not ln.words)
+    return pred
 
 
 def _run_model_rec(args, samples, root: Path) -> list[str]:
     ocr = _build_ocr(args, "rec")
-    texts, records = [], []
+    texts = []
     batch = 32
-    for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
-        chunk = samples[start : start + batch]
-        crops = [_load_image(_image_path(args, s, root, "rec")) for s in chunk]
-        for s, r in zip(chunk, ocr.recognizer(crops), strict=True):
-            texts.append(r.text)
-            records.append({"image": s.image_path, "text": r.text, "score": round(float(r.score), 5)})
-    _save(args, records)
+    with _saver(args.save_pred) as save:
+        for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
+            chunk = samples[start : start + batch]
+            crops = [_load_image(_image_path(args, s, root, "rec")) for s in chunk]
+            for s, r in zip(chunk, ocr.recognizer(crops), strict=True):
+                texts.append(r.text)
+                save({"image": s.image_path, "text": r.text, "score": round(float(r.score), 5)})
     return texts
 
 
-def _save(args, records: list[dict]) -> None:
-    if not args.save_pred:
+@contextmanager
+def _saver(path: str | None):
+    """A function writing prediction records as JSONL while the model runs (an interrupted run keeps its work)."""
+    if not path:
+        yield lambda record: None
         return
-    path = Path(args.save_pred)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with Path(path).open("w", encoding="utf-8") as f:
+
+        def write(record: dict) -> None:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.flush()
+
+        yield write
 
 
 # --- output -------------------------------------------------------------------------------------
