@@ -1,0 +1,270 @@
+"""Training configuration: YAML file + ``-o key=value`` overrides -> typed, validated dataclasses.
+
+Sections (each documented in ``configs/*.yml``): ``global``, ``model``, ``loss``, ``optimizer``,
+``schedule``, ``train``, ``eval``, ``inference``. Any unknown key, at any level, is a
+:class:`~lumenocr.errors.ConfigError` that names it and lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lumenocr.config_utils import from_dict
+from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.models.builder import ModelConfig
+from lumenocr.postprocess.db import DBPostProcess
+from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
+from lumenocr.train.augment import DetAugConfig, RecAugConfig
+from lumenocr.train.db_targets import DBTargets
+
+
+@dataclass
+class GlobalConfig:
+    output_dir: str = "output/run"
+    seed: int = 42
+    device: str = "auto"  # "auto" (CUDA when available), "cpu", "cuda", "cuda:1"
+    epochs: int = 10
+    max_steps: int | None = None  # overrides epochs when set
+    log_every: int = 10  # steps between console / CSV log rows
+    eval_every: int = 0  # steps between evaluations; 0 = at the end of every epoch
+    save_every: int = 0  # steps between resumable checkpoints; 0 = at evaluations and the end
+    pretrained: str | None = None  # weights only; layers whose shape changed are skipped
+    checkpoint: str | None = None  # resume: weights, optimizer, schedule, step, best metric
+    character_dict: str | None = None  # rec: one character per line
+    use_space_char: bool = True
+    max_text_length: int = 25
+    amp: bool = True  # mixed precision, used on CUDA only
+    progress_bar: bool = True
+
+    def __post_init__(self) -> None:
+        if self.device != "auto" and not (self.device == "cpu" or self.device.startswith("cuda")):
+            raise ConfigError(f"global.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
+        for name in ("log_every", "eval_every", "save_every", "epochs", "max_text_length"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"global.{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"global.max_steps must be >= 1, got {self.max_steps}")
+
+
+@dataclass
+class OptimizerConfig:
+    name: str = "adam"  # "adam" or "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    clip_grad_norm: float | None = None
+    freeze: list[str] = field(default_factory=list)  # parameter-name prefixes, e.g. ["backbone"]
+    lr_mult: dict[str, float] = field(default_factory=dict)  # prefix -> LR multiplier
+
+    def __post_init__(self) -> None:
+        if self.name not in ("adam", "adamw"):
+            raise ConfigError(f"optimizer.name must be 'adam' or 'adamw', got {self.name!r}")
+        if self.lr <= 0:
+            raise ConfigError(f"optimizer.lr must be > 0, got {self.lr}")
+        self.betas = tuple(self.betas)  # type: ignore[assignment]
+
+
+@dataclass
+class ScheduleConfig:
+    """Per-iteration LR schedule, as a factor of ``optimizer.lr`` after ``warmup_steps`` linear warm-up."""
+
+    name: str = "cosine"  # "cosine", "step", "piecewise", "constant"
+    warmup_steps: int = 0
+    min_lr: float = 0.0  # cosine floor
+    step_size: int = 1000  # step: decay every step_size steps
+    gamma: float = 0.1
+    milestones: list[int] = field(default_factory=list)  # piecewise: step boundaries
+    values: list[float] = field(default_factory=list)  # piecewise: LRs, one more than milestones
+
+    def __post_init__(self) -> None:
+        if self.name not in ("cosine", "step", "piecewise", "constant"):
+            raise ConfigError(f"schedule.name must be cosine, step, piecewise or constant, got {self.name!r}")
+        if self.name == "piecewise" and len(self.values) != len(self.milestones) + 1:
+            raise ConfigError("schedule: piecewise needs len(values) == len(milestones) + 1")
+        if self.name == "step" and self.step_size < 1:
+            raise ConfigError(f"schedule.step_size must be >= 1, got {self.step_size}")
+
+
+@dataclass
+class DataConfig:
+    label_files: list[str] = field(default_factory=list)
+    lmdb: list[str] = field(default_factory=list)  # PaddleOCR-style rec LMDB folders
+    ratio_list: list[float] | None = None  # one per source: fraction of it used (>1 repeats)
+    batch_size: int = 32
+    num_workers: int = 0
+    shuffle: bool = True
+    drop_last: bool = True
+    image_shape: tuple[int, int] = (48, 320)  # rec/cls training input (height, width)
+    augment: dict[str, Any] | None = None  # RecAugConfig / DetAugConfig fields; null = none
+    targets: dict[str, Any] = field(default_factory=dict)  # det: DBTargets fields
+    limit: int | None = None  # use only the first N samples (eval)
+
+    def __post_init__(self) -> None:
+        self.image_shape = tuple(self.image_shape)  # type: ignore[assignment]
+        if self.batch_size < 1 or self.num_workers < 0:
+            raise ConfigError(
+                f"batch_size must be >= 1 and num_workers >= 0, got {self.batch_size}, {self.num_workers}"
+            )
+
+
+@dataclass
+class InferenceConfig:
+    """Pre/post-processing of the deployed model: used by training-time evaluation and written
+    into the exported ONNX file, so both run the same settings."""
+
+    preprocess: dict[str, Any] = field(default_factory=dict)
+    postprocess: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainConfig:
+    global_: GlobalConfig
+    model: ModelConfig
+    loss: dict[str, Any]
+    optimizer: OptimizerConfig
+    schedule: ScheduleConfig
+    train: DataConfig
+    eval: DataConfig | None
+    inference: InferenceConfig
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.model.task
+
+    def preprocess(self) -> DetPreprocess | RecPreprocess | ClsPreprocess:
+        pre = dict(self.inference.preprocess)
+        if self.task == "det":
+            return from_dict(DetPreprocess, pre, "inference.preprocess")
+        h, w = self.train.image_shape
+        if self.task == "cls":
+            return from_dict(
+                ClsPreprocess, {"image_height": h, "image_width": w, **pre}, "inference.preprocess"
+            )
+        return from_dict(RecPreprocess, {"image_height": h, "min_width": w, **pre}, "inference.preprocess")
+
+    def postprocess(self) -> DBPostProcess | dict[str, Any]:
+        post = dict(self.inference.postprocess)
+        if self.task == "det":
+            return from_dict(DBPostProcess, post, "inference.postprocess")
+        allowed = {"rec": {"use_space_char"}, "cls": {"thresh"}}[self.task]
+        unknown = sorted(set(post) - allowed)
+        if unknown:
+            raise ConfigError(
+                f"inference.postprocess: unknown key(s) {unknown} for {self.task}; valid: {sorted(allowed)}"
+            )
+        if self.task == "rec":
+            return {"use_space_char": self.global_.use_space_char}
+        return {"thresh": float(post.get("thresh", 0.9))}
+
+    def rec_augment(self, data: DataConfig) -> RecAugConfig | None:
+        return None if data.augment is None else from_dict(RecAugConfig, data.augment, "augment")
+
+    def det_augment(self, data: DataConfig, train: bool) -> DetAugConfig:
+        aug = dict(data.augment or {})
+        if not train or data.augment is None:
+            aug["enabled"] = False
+        return from_dict(DetAugConfig, aug, "augment")
+
+    def det_targets(self, data: DataConfig) -> DBTargets:
+        return from_dict(DBTargets, data.targets, "targets")
+
+
+SECTIONS = ("global", "model", "loss", "optimizer", "schedule", "train", "eval", "inference")
+DEFAULT_LOSS = {"det": "DBLoss", "rec": "CTCLoss", "cls": "ClsLoss"}
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` overrides; values are parsed as YAML (``[a, b]``, ``null``, ``1e-3``)."""
+    import yaml
+
+    raw = copy.deepcopy(raw)
+    for item in overrides:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ConfigError(f"override {item!r} must look like section.key=value")
+        parts = key.strip().split(".")
+        node = raw
+        for p in parts[:-1]:
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"override {item!r}: {p!r} is not a section")
+            node = nxt
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"override {item!r}: value is not valid YAML ({e})") from None
+    return raw
+
+
+def build_config(raw: dict[str, Any]) -> TrainConfig:
+    """Validate a raw config dict (as read from YAML) into a :class:`TrainConfig`."""
+    if not isinstance(raw, dict):
+        raise ConfigError("a training config must be a mapping of sections")
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown config section(s) {unknown}; valid sections: {list(SECTIONS)}")
+    if "model" not in raw or "train" not in raw:
+        raise ConfigError("a training config needs 'model' and 'train' sections")
+    model = from_dict(ModelConfig, raw["model"], "model")
+    loss = dict(raw.get("loss") or {"name": DEFAULT_LOSS[model.task]})
+    loss_name = loss.get("name")
+    if loss_name != DEFAULT_LOSS[model.task]:
+        raise ConfigError(
+            f"loss.name for task {model.task!r} must be {DEFAULT_LOSS[model.task]}, got {loss_name!r}"
+        )
+    from lumenocr.train.losses import LOSSES
+
+    from_dict(LOSSES[loss_name], {k: v for k, v in loss.items() if k != "name"}, "loss")  # validate keys
+    cfg = TrainConfig(
+        global_=from_dict(GlobalConfig, raw.get("global"), "global"),
+        model=model,
+        loss=loss,
+        optimizer=from_dict(OptimizerConfig, raw.get("optimizer"), "optimizer"),
+        schedule=from_dict(ScheduleConfig, raw.get("schedule"), "schedule"),
+        train=from_dict(DataConfig, raw["train"], "train"),
+        eval=from_dict(DataConfig, raw["eval"], "eval") if raw.get("eval") else None,
+        inference=from_dict(InferenceConfig, raw.get("inference"), "inference"),
+        raw=copy.deepcopy(raw),
+    )
+    # build the derived objects once now so that every mistake surfaces before training starts
+    pre = cfg.preprocess()
+    cfg.postprocess()
+    if model.task == "det":
+        cfg.det_augment(cfg.train, True)
+        cfg.det_targets(cfg.train)
+    else:
+        cfg.rec_augment(cfg.train)
+        if getattr(pre, "image_height", None) != cfg.train.image_shape[0]:
+            raise ConfigError(
+                f"inference.preprocess.image_height ({pre.image_height}) must equal train.image_shape[0] "
+                f"({cfg.train.image_shape[0]}): the model must see crops at the height it was trained on"
+            )
+    if model.task == "rec" and not cfg.global_.character_dict:
+        raise ConfigError("global.character_dict is required for a recognizer (one character per line)")
+    return cfg
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    """Read a YAML training config, apply ``-o`` overrides and validate it."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputNotFoundError(f"config file not found: {p}")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: not valid YAML ({e})") from None
+    return build_config(apply_overrides(raw, overrides or []))
+
+
+def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
+    """The validated config as plain data (what checkpoints and exported models record)."""
+    return copy.deepcopy(cfg.raw) if cfg.raw else {"model": dataclasses.asdict(cfg.model)}

@@ -1,0 +1,493 @@
+"""The training loop: data, model, optimizer and schedule from a :class:`TrainConfig`.
+
+Determinism and resuming: each epoch's sample order comes from ``(seed, epoch)`` and each
+sample's augmentation from ``(seed, epoch, index)``, so a run resumed from a checkpoint at
+step ``k`` sees exactly the batches, learning rates and weights the uninterrupted run had at
+step ``k`` and continues its loss and LR curves where they stopped.
+
+Data-parallel training: start with ``torchrun --nproc_per_node N -m lumenocr.cli.main train ...``;
+each process reads its own shard of every epoch's order (gloo on CPU, NCCL on CUDA), rank 0
+evaluates, logs and saves.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from lumenocr.errors import ConfigError, InputNotFoundError, ModelError
+from lumenocr.models import OCRModel, build_model
+from lumenocr.postprocess.ctc import CTCDecoder, load_dictionary
+from lumenocr.train.config import TrainConfig, config_to_dict
+from lumenocr.train.datasets import DetDataset, Dictionary, RecDataset
+from lumenocr.train.engine import TorchEngine
+from lumenocr.train.losses import LOSSES
+from lumenocr.train.optim import build_optimizer, build_scheduler
+
+log = logging.getLogger("lumenocr.train")
+
+METRIC = {"det": "hmean", "rec": "accuracy", "cls": "accuracy"}
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"global.device is {name!r} but CUDA is not available (use 'cpu' or 'auto')")
+    return torch.device(name)
+
+
+@dataclass
+class Distributed:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls) -> Distributed:
+        """Read torchrun's environment; initialise the process group when there are several processes."""
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+            dist.init_process_group(backend)
+        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def epoch_order(n: int, seed: int, epoch: int, shuffle: bool, rank: int = 0, world: int = 1) -> list[int]:
+    """This process's sample indices for ``epoch`` (same permutation on every process, sharded)."""
+    order = np.random.default_rng([seed, epoch]).permutation(n).tolist() if shuffle else list(range(n))
+    per = math.ceil(n / world)
+    order += order[: per * world - n]  # pad so every process gets the same number of samples
+    return order[rank::world]
+
+
+class CSVLog:
+    """Append-only CSV with a fixed header; on resume, rows after the resumed step are dropped."""
+
+    def __init__(self, path: Path, fields: list[str], resume_step: int | None):
+        self.path, self.fields = path, fields
+        if resume_step is not None and path.is_file():
+            with path.open(newline="") as f:
+                rows = [r for r in csv.DictReader(f) if int(r["step"]) <= resume_step]
+            self._write(rows, "w")
+        elif resume_step is None or not path.is_file():
+            self._write([], "w")
+
+    def _write(self, rows: list[dict], mode: str) -> None:
+        with self.path.open(mode, newline="") as f:
+            w = csv.DictWriter(f, self.fields, extrasaction="ignore")
+            if mode == "w":
+                w.writeheader()
+            w.writerows(rows)
+
+    def add(self, row: dict) -> None:
+        self._write([row], "a")
+
+
+class Trainer:
+    """Builds everything from ``cfg``; :meth:`fit` trains and returns a summary dict."""
+
+    def __init__(self, cfg: TrainConfig, dist: Distributed | None = None):
+        self.cfg = cfg
+        g = cfg.global_
+        self.dist = dist or Distributed.from_env()
+        self.device = resolve_device(g.device)
+        if self.device.type == "cuda" and self.dist.world > 1:
+            self.device = torch.device("cuda", self.dist.local_rank)
+        seed_everything(g.seed)
+        self.out_dir = Path(g.output_dir)
+        self.task = cfg.task
+        self.dictionary: Dictionary | None = None
+        num_classes = None
+        if self.task == "rec":
+            path = Path(g.character_dict or "")
+            if not path.is_file():
+                raise InputNotFoundError(f"character dictionary not found: {path}")
+            self.dictionary = Dictionary(load_dictionary(str(path)), g.use_space_char)
+            num_classes = self.dictionary.num_classes
+        self.model: OCRModel = build_model(cfg.model, num_classes).to(self.device)
+        loss_kw = {k: v for k, v in cfg.loss.items() if k != "name"}
+        self.loss_fn = LOSSES[cfg.loss["name"]](**loss_kw)
+        self.train_set = self._dataset(cfg.train, train=True)
+        self.eval_set = self._dataset(cfg.eval, train=False) if cfg.eval else None
+        per_step = cfg.train.batch_size * self.dist.world
+        n = len(self.train_set)
+        self.steps_per_epoch = max(1, n // per_step if cfg.train.drop_last else math.ceil(n / per_step))
+        if cfg.train.drop_last and n < per_step:
+            raise ConfigError(
+                f"train set has {n} samples, fewer than one batch ({per_step}); lower batch_size"
+            )
+        self.total_steps = g.max_steps or g.epochs * self.steps_per_epoch
+        self.optimizer = build_optimizer(self.model, cfg.optimizer)
+        self.scheduler = build_scheduler(self.optimizer, cfg.schedule, self.total_steps, cfg.optimizer.lr)
+        self.amp = g.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.step = 0
+        self.best: float | None = None
+        if g.pretrained:
+            self.load_pretrained(g.pretrained)
+        self.resumed = False
+        if g.checkpoint:
+            self.resume(g.checkpoint)
+        self.ddp_model: torch.nn.Module = self.model
+        if self.dist.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.ddp_model = DistributedDataParallel(self.model, device_ids=ids)
+
+    # --- data ------------------------------------------------------------------------------------
+    def _dataset(self, data, train: bool):
+        cfg, g = self.cfg, self.cfg.global_
+        if self.task == "det":
+            ds = DetDataset(
+                data.label_files,
+                augment=cfg.det_augment(data, train),
+                targets=cfg.det_targets(data),
+                normalize=cfg.preprocess(),  # type: ignore[arg-type]
+                ratio_list=data.ratio_list,
+                seed=g.seed,
+            )
+        else:
+            ds = RecDataset(
+                data.label_files,
+                data.lmdb,
+                self.dictionary,
+                data.image_shape if train else cfg.train.image_shape,
+                g.max_text_length,
+                data.ratio_list,
+                cfg.rec_augment(data) if train else None,
+                g.seed,
+                task=self.task,
+            )
+        if data.limit is not None:
+            ds.items = ds.items[: data.limit]
+        return ds
+
+    def _loader(self, epoch: int, skip_batches: int) -> DataLoader:
+        data = self.cfg.train
+        self.train_set.set_epoch(epoch)
+        order = epoch_order(
+            len(self.train_set), self.cfg.global_.seed, epoch, data.shuffle, self.dist.rank, self.dist.world
+        )
+        order = order[skip_batches * data.batch_size :]
+        return DataLoader(
+            self.train_set,
+            batch_size=data.batch_size,
+            sampler=order,
+            num_workers=data.num_workers,
+            drop_last=data.drop_last,
+            pin_memory=self.device.type == "cuda",
+        )
+
+    # --- weights ---------------------------------------------------------------------------------
+    def load_pretrained(self, path: str) -> list[str]:
+        """Load weights only; tensors whose shape differs (e.g. a new dictionary's head) are skipped."""
+        state = _load(path).get("model")
+        if state is None:
+            raise ModelError(f"{path}: no model weights in this file")
+        own = self.model.state_dict()
+        usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+        skipped = sorted(k for k in state if k not in usable)
+        self.model.load_state_dict(usable, strict=False)
+        missing = sorted(k for k in own if k not in usable)
+        if skipped or missing:
+            log.warning(
+                "pretrained %s: %d tensors loaded, skipped %s, left initialised %s",
+                path,
+                len(usable),
+                skipped,
+                missing,
+            )
+        return skipped
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "step": self.step,
+            "best": self.best,
+            "config": config_to_dict(self.cfg),
+            "task": self.task,
+            "characters": self.dictionary.characters if self.dictionary else None,
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "numpy": np.random.get_state(),
+                "python": random.getstate(),
+            },
+        }
+
+    def save(self, name: str, state: dict[str, Any] | None = None) -> Path:
+        if not self.dist.main:
+            return self.out_dir / name
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / name
+        tmp = path.with_suffix(".tmp")
+        torch.save(state or self.checkpoint_state(), tmp)
+        os.replace(tmp, path)  # a crash mid-write never leaves a corrupt checkpoint
+        return path
+
+    def resume(self, path: str) -> None:
+        state = _load(path)
+        for key in ("model", "optimizer", "scheduler", "step"):
+            if key not in state:
+                raise ModelError(
+                    f"{path}: not a resumable checkpoint (no {key!r}); use global.pretrained for weights"
+                )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        self.step, self.best = int(state["step"]), state.get("best")
+        rng = state.get("rng") or {}
+        if "torch" in rng:
+            torch.set_rng_state(rng["torch"])
+            np.random.set_state(rng["numpy"])
+            random.setstate(rng["python"])
+        self.resumed = True
+        log.info("resumed from %s at step %d (best %s)", path, self.step, self.best)
+
+    # --- evaluation ------------------------------------------------------------------------------
+    def predictor(self):
+        """The pipeline's predictor running the model being trained."""
+        engine = TorchEngine(self.model, self.device)
+        pre = self.cfg.preprocess()
+        if self.task == "det":
+            from lumenocr.pipeline.det import TextDetector
+
+            return TextDetector(engine, pre, self.cfg.postprocess())  # type: ignore[arg-type]
+        if self.task == "rec":
+            from lumenocr.pipeline.rec import TextRecognizer
+
+            assert self.dictionary is not None
+            decoder = CTCDecoder(tuple(self.dictionary.characters), self.dictionary.use_space_char)
+            return TextRecognizer(
+                engine, pre, decoder, batch_size=self.cfg.eval.batch_size if self.cfg.eval else 32
+            )  # type: ignore[arg-type]
+        from lumenocr.pipeline.cls import TextClassifier
+
+        return TextClassifier(engine, pre, thresh=self.cfg.postprocess()["thresh"])  # type: ignore[arg-type,index]
+
+    def evaluate(self) -> dict[str, float]:
+        """Run the pipeline predictor on the eval set and score it with :mod:`lumenocr.metrics`."""
+        if self.eval_set is None:
+            return {}
+        predictor = self.predictor()
+        ds = self.eval_set
+        if self.task == "det":
+            from lumenocr.io.labels import resolve_image
+            from lumenocr.metrics import evaluate_detection
+            from lumenocr.train.datasets import read_image
+
+            gts, preds = [], []
+            for label_file, sample in ds.items:
+                preds.append(
+                    predictor(read_image(resolve_image(label_file, sample.image_path, must_exist=False)))
+                )
+                gts.append(sample)
+            m = evaluate_detection(gts, preds)
+            return {"hmean": m.hmean, "precision": m.precision, "recall": m.recall}
+        crops, texts = zip(*(ds.load(i) for i in range(len(ds))), strict=True)
+        if self.task == "cls":
+            results = predictor(list(crops))
+            from lumenocr.train.datasets import CLS_LABELS
+
+            gold = [t if t in CLS_LABELS else "0" for t in texts]
+            acc = sum(r.label == t for r, t in zip(results, gold, strict=True)) / len(gold)
+            return {"accuracy": acc}
+        from lumenocr.metrics import evaluate_recognition
+
+        results = predictor(list(crops))
+        m = evaluate_recognition(list(texts), [r.text for r in results])
+        return {"accuracy": m.accuracy, "norm_edit_score": 1.0 - m.mean_ned, "cer": m.cer}
+
+    # --- loop ------------------------------------------------------------------------------------
+    def fit(self, on_step: Callable[[dict], None] | None = None) -> dict[str, Any]:
+        g = self.cfg.global_
+        main = self.dist.main
+        if main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            _dump_config(self.cfg, self.out_dir / "config.yml")
+        resume_at = self.step if self.resumed else None
+        loss_names = ["loss", "loss_prob", "loss_thresh", "loss_binary"] if self.task == "det" else ["loss"]
+        train_log = (
+            CSVLog(
+                self.out_dir / "train_log.csv",
+                ["step", "epoch", "lr", *loss_names, "samples_per_s"],
+                resume_at,
+            )
+            if main
+            else None
+        )
+        eval_log = (
+            CSVLog(self.out_dir / "eval_log.csv", ["step", "metric", "value", "best"], resume_at)
+            if main
+            else None
+        )
+        metric = METRIC[self.task]
+        eval_every = g.eval_every or self.steps_per_epoch
+        save_every = g.save_every or eval_every
+        bar = None
+        if main and g.progress_bar:
+            from tqdm import tqdm
+
+            bar = tqdm(total=self.total_steps, initial=self.step, desc="train", dynamic_ncols=True)
+        self.ddp_model.train()
+        t0, seen, samples_total, time_total = time.perf_counter(), 0, 0, 0.0
+        last: dict[str, float] = {}
+        while self.step < self.total_steps:
+            epoch, done = divmod(self.step, self.steps_per_epoch)
+            for batch in self._loader(epoch, done):
+                last = self._train_step(batch)
+                self.step += 1
+                n = int(batch["image"].shape[0]) * self.dist.world
+                seen += n
+                if on_step is not None:
+                    on_step({"step": self.step, **last})
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
+                if main and (self.step % max(1, g.log_every) == 0 or self.step == self.total_steps):
+                    dt = time.perf_counter() - t0
+                    samples_total, time_total = samples_total + seen, time_total + dt
+                    row = {
+                        "step": self.step,
+                        "epoch": epoch,
+                        **{k: f"{v:.6g}" for k, v in last.items()},
+                        "samples_per_s": f"{seen / dt:.2f}",
+                    }
+                    train_log.add(row)  # type: ignore[union-attr]
+                    if bar is None:
+                        log.info(
+                            "step %d/%d epoch %d lr %.3g loss %.4f (%.1f samples/s)",
+                            self.step,
+                            self.total_steps,
+                            epoch,
+                            last["lr"],
+                            last["loss"],
+                            seen / dt,
+                        )
+                    t0, seen = time.perf_counter(), 0
+                is_last = self.step == self.total_steps
+                if self.step % eval_every == 0 or is_last:
+                    self._evaluate_and_save(metric, eval_log)
+                elif self.step % save_every == 0:
+                    self.save("latest.pt")
+                if is_last:
+                    break
+        if bar is not None:
+            bar.close()
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+        return {
+            "step": self.step,
+            "best": self.best,
+            "metric": metric,
+            "last": last,
+            "samples_per_s": samples_total / time_total if time_total else None,
+            "output_dir": str(self.out_dir),
+        }
+
+    def _evaluate_and_save(self, metric: str, eval_log: CSVLog | None) -> None:
+        if self.dist.main:
+            scores = self.evaluate()
+            if scores:
+                value = scores[metric]
+                improved = self.best is None or value > self.best
+                if improved:
+                    self.best = value
+                self.save("latest.pt")
+                if improved:
+                    self.save(
+                        "best.pt",
+                        {**self.checkpoint_state(), "optimizer": None, "scheduler": None, "scaler": None},
+                    )
+                eval_log.add(
+                    {"step": self.step, "metric": metric, "value": f"{value:.6f}", "best": f"{self.best:.6f}"}
+                )  # type: ignore[union-attr]
+                log.info("step %d: eval %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+            else:
+                self.save("latest.pt")
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def _train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
+            out = self.ddp_model(batch["image"])
+        losses = self.loss_fn(out.float(), batch)
+        loss = losses["loss"]
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"loss became {loss.item()} at step {self.step}; lower optimizer.lr or enable clipping"
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        clip = self.cfg.optimizer.clip_grad_norm
+        if clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        lr = self.optimizer.param_groups[0]["lr"] / _group_mult(self.optimizer, self.cfg.optimizer.lr)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return {"lr": lr, **{k: float(v.detach()) for k, v in losses.items()}}
+
+
+def _group_mult(optimizer: torch.optim.Optimizer, base_lr: float) -> float:
+    group = optimizer.param_groups[0]
+    return group["initial_lr"] / base_lr if "initial_lr" in group else 1.0
+
+
+def _load(path: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise InputNotFoundError(f"checkpoint not found: {p}")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as e:  # torch raises many types for a bad file
+        raise ModelError(f"{p}: cannot read checkpoint ({type(e).__name__}: {e})") from None
+    if not isinstance(state, dict):
+        raise ModelError(f"{p}: not a lumenocr checkpoint")
+    return state
+
+
+def _dump_config(cfg: TrainConfig, path: Path) -> None:
+    import yaml
+
+    path.write_text(
+        yaml.safe_dump(config_to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
