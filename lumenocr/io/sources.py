@@ -217,7 +217,8 @@ def fetch_url(url: str, options: LoadOptions | None = None) -> bytes:
             while True:
                 if time.monotonic() > deadline:
                     raise InputError(f"{url}: download timed out after {options.timeout:g} s")
-                chunk = response.read(min(_CHUNK, limit + 1 - total))
+                # read1 returns after one socket read, so a server dripping bytes cannot outlast the deadline.
+                chunk = response.read1(min(_CHUNK, limit + 1 - total))
                 if not chunk:
                     break
                 total += len(chunk)
