@@ -62,7 +62,8 @@ class CTCDecoder:
             chars = chars[1:]
         if num_classes is None:
             return cls(tuple(chars), use_space_char=" " not in chars)
-        if num_classes == len(chars) + 2 and " " not in chars:
+        if num_classes == len(chars) + 2:
+            # PaddleOCR appends the space class even when the dictionary already has a space.
             return cls(tuple(chars), use_space_char=True)
         if num_classes == len(chars) + 1:
             return cls(tuple(chars), use_space_char=False)
