@@ -1,0 +1,175 @@
+"""Writing OCR results: JSONL (the machine contract), JSON and plain text.
+
+One record per image or PDF page (see :mod:`lumenocr.results` for the contract)::
+
+    {"image": "<input as given>", "page": null | int,
+     "boxes": [{"points": [[x, y], ...], "text": str, "score": float}], "seconds": float}
+
+Recognition-only records (each input is one text crop) are
+``{"image", "text", "score", "seconds"}`` plus ``"page"`` for pages of multi-page inputs.
+
+Writers emit each record as soon as it is given and flush, so a batch that stops half-way
+keeps every result written before it stopped (a JSON array is then left unterminated;
+JSONL stays valid line by line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from lumenocr.errors import ConfigError
+from lumenocr.results import OCRResult, RecResult
+
+FORMATS = ("jsonl", "json", "txt")
+#: ``lines``: one box per detected line; ``words``: one box per word (ICDAR/FUNSD granularity);
+#: ``nested``: line boxes, each with its ``words`` list.
+BOX_MODES = ("lines", "words", "nested")
+
+
+def _pts(points) -> list[list[float]]:
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in points]
+
+
+def ocr_record(result: OCRResult, boxes: str = "lines", det_only: bool = False) -> dict:
+    """The JSONL object for one image or page.
+
+    With ``det_only`` every box has ``"text": ""`` and ``"score"`` is the detection score.
+    """
+    if boxes not in BOX_MODES:
+        raise ConfigError(f"boxes must be one of {', '.join(BOX_MODES)}, got {boxes!r}")
+    if det_only:
+        items = [
+            {"points": _pts(ln.points), "text": "", "score": round(float(ln.det_score), 5)}
+            for ln in result.lines
+        ]
+    elif boxes == "words":
+        items = result.word_boxes()
+    else:
+        items = []
+        for ln in result.lines:
+            item = {"points": _pts(ln.points), "text": ln.text, "score": round(float(ln.score), 5)}
+            if boxes == "nested":
+                item["words"] = [w.to_dict() for w in ln.words or []]
+            items.append(item)
+    return {
+        "image": result.source,
+        "page": result.page,
+        "boxes": items,
+        "seconds": round(float(result.seconds), 4),
+    }
+
+
+def rec_record(image: str, rec: RecResult, seconds: float, page: int | None = None) -> dict:
+    """The JSONL object for one recognised text crop."""
+    record = {
+        "image": image,
+        "text": rec.text,
+        "score": round(float(rec.score), 5),
+        "seconds": round(seconds, 4),
+    }
+    if page is not None:
+        record["page"] = page
+    return record
+
+
+def format_for(path: str | None, explicit: str | None = None) -> str:
+    """The output format: ``explicit`` if given, else from the file extension, else ``jsonl``."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise ConfigError(f"unknown output format {explicit!r}; choose from {', '.join(FORMATS)}")
+        return explicit
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return suffix if suffix in FORMATS else "jsonl"
+
+
+class ResultWriter:
+    """Base writer: ``write(record, text)`` per image, then ``close()``. Use as a context manager.
+
+    ``record`` is the JSON object; ``text`` the image's text in reading order (used by the
+    text writer, which has no boxes).
+    """
+
+    def __init__(self, stream: TextIO, owns_stream: bool):
+        self.stream = stream
+        self._owns = owns_stream
+        self.count = 0
+
+    def write(self, record: dict, text: str) -> None:
+        self._write(record, text)
+        self.count += 1
+        self.stream.flush()
+
+    def _write(self, record: dict, text: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._finish()
+        self.stream.flush()
+        if self._owns:
+            self.stream.close()
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class JsonlWriter(ResultWriter):
+    """One JSON object per line."""
+
+    def _write(self, record: dict, text: str) -> None:
+        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class JsonWriter(ResultWriter):
+    """A JSON array of the records, one record per line."""
+
+    def _write(self, record: dict, text: str) -> None:
+        self.stream.write(("[\n" if self.count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+
+    def _finish(self) -> None:
+        self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+class TextWriter(ResultWriter):
+    """Plain text in reading order. With ``headers`` (several inputs, or pages) each image's text
+    follows a ``==> image [page N] <==`` line, and images are separated by a blank line."""
+
+    def __init__(self, stream: TextIO, owns_stream: bool, headers: bool = False):
+        super().__init__(stream, owns_stream)
+        self.headers = headers
+
+    def _write(self, record: dict, text: str) -> None:
+        if self.headers or record.get("page") is not None:
+            page = record.get("page")
+            head = f"==> {record.get('image')}" + (f" [page {page}]" if page is not None else "") + " <=="
+            self.stream.write(("\n" if self.count else "") + head + "\n")
+        self.stream.write(text + "\n" if text else "")
+
+
+def open_writer(path: str | None, fmt: str | None = None, headers: bool = False) -> ResultWriter:
+    """A writer to ``path`` (``None`` or ``"-"``: standard output) in ``fmt`` (see :func:`format_for`)."""
+    fmt = format_for(None if path in (None, "-") else path, fmt)
+    if path in (None, "-"):
+        stream, owns = sys.stdout, False
+    else:
+        p = Path(path)
+        if p.is_dir():
+            raise ConfigError(f"--output {path}: is a folder; give a file name")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            stream, owns = open(p, "w", encoding="utf-8", newline="\n"), True  # noqa: SIM115 - closed by the writer
+        except OSError as e:
+            raise ConfigError(f"cannot write {path}: {e.strerror or e}") from None
+    if fmt == "jsonl":
+        return JsonlWriter(stream, owns)
+    if fmt == "json":
+        return JsonWriter(stream, owns)
+    return TextWriter(stream, owns, headers=headers)
