@@ -144,6 +144,7 @@ class CTCDecoder:
 def _prefix_beam(probs: np.ndarray, beam_width: int, prune: float) -> tuple[tuple[int, ...], float]:
     """Standard CTC prefix beam search in probability space (T is small, ~40-200)."""
     beams: dict[tuple[int, ...], list[float]] = {(): [1.0, 0.0]}  # prefix -> [p_blank, p_nonblank]
+    logscale = 0.0
     for t in range(probs.shape[0]):
         row = probs[t]
         cand = np.flatnonzero(row >= prune)
@@ -165,9 +166,6 @@ def _prefix_beam(probs: np.ndarray, beam_width: int, prune: float) -> tuple[tupl
         norm = sum(v[0] + v[1] for _, v in ranked) or 1.0
         # Renormalise each step so long lines do not underflow; ranking is unaffected.
         beams = {k: [v[0] / norm, v[1] / norm] for k, v in ranked}
-        if t == 0:
-            logscale = np.log(norm)
-        else:
-            logscale += np.log(norm)
+        logscale += np.log(norm)
     best, (pb, pnb) = max(beams.items(), key=lambda kv: kv[1][0] + kv[1][1])
     return best, float(np.log(max(pb + pnb, 1e-30)) + logscale)
