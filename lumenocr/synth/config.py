@@ -136,7 +136,7 @@ class DetSynthConfig:
     layouts: dict[str, float] = field(
         default_factory=lambda: {"paragraph": 3.0, "table": 1.5, "scatter": 1.5}
     )
-    blocks: list[int] = field(default_factory=lambda: [1, 4])  # text blocks per page
+    blocks: list[int] = field(default_factory=lambda: [2, 5])  # text blocks per page
     page_rotate_prob: float = 0.2
     page_rotate: list[float] = field(default_factory=lambda: [-5.0, 5.0])  # whole-page rotation, degrees
     page_perspective_prob: float = 0.2

@@ -51,6 +51,7 @@ class LineMaker:
         max_width: float | None = None,
         allow_vertical: bool = True,
         tokens_face: tuple[list[str], int] | None = None,
+        long: bool = False,
     ) -> tuple[TextLayer, FontFace]:
         """One line layer and the face it was drawn with.
 
@@ -60,7 +61,7 @@ class LineMaker:
         st = self.style
         want_vertical = allow_vertical and rng.random() < st.vertical_prob
         for _ in range(8):
-            toks, face_id = tokens_face or self.sampler.sample(rng, plan, vertical=want_vertical)
+            toks, face_id = tokens_face or self.sampler.sample(rng, plan, vertical=want_vertical, long=long)
             tokens_face = None
             face = self.sampler.faces[face_id]
             vertical = want_vertical and len(toks) >= 2 and all(is_cjk(t) for t in toks)

@@ -119,6 +119,14 @@ class FaceChars:
         return bool(self.all)
 
 
+def face_tokens(face: FontFace, tokens: Sequence[str]) -> set[str]:
+    """The tokens ``face`` can draw (set operations: charsets hold thousands of tokens)."""
+    single = {t for t in tokens if len(t) == 1}
+    out = single & face.coverage
+    out.update(t for t in tokens if len(t) > 1 and face.covers(t))
+    return out
+
+
 class TextSampler:
     """Draws (tokens, font face) pairs: every token of the line has a glyph in the face."""
 
@@ -129,8 +137,10 @@ class TextSampler:
         self.charset = charset or load_charset(cfg)
         self.max_tok = max(len(t) for t in self.charset.tokens)
         faces = list(faces)
-        covered = [t for t in self.charset.tokens if any(f.covers(t) for f in faces)]
-        missing = [t for t in self.charset.tokens if t not in set(covered)]
+        per_face = [face_tokens(f, self.charset.tokens) for f in faces]
+        anywhere = set().union(*per_face) if per_face else set()
+        covered = [t for t in self.charset.tokens if t in anywhere]
+        missing = [t for t in self.charset.tokens if t not in anywhere]
         if missing:
             shown = " ".join(missing[:30]) + (" ..." if len(missing) > 30 else "")
             msg = f"{len(missing)} of {len(self.charset.tokens)} charset tokens have no glyph in any font: {shown}"
@@ -144,8 +154,9 @@ class TextSampler:
         self.tokens = covered
         self.token_set = frozenset(covered)
         # Keep only faces that draw a useful share of the charset, so no face is picked for nothing.
-        self.faces = [f for f in faces if sum(f.covers(t) for t in covered[:2000]) >= 10]
-        self.face_chars = [FaceChars([t for t in covered if f.covers(t)]) for f in self.faces]
+        keep = [i for i, toks in enumerate(per_face) if len(toks) >= min(10, len(covered))]
+        self.faces = [faces[i] for i in keep]
+        self.face_chars = [FaceChars([t for t in covered if t in per_face[i]]) for i in keep]
         # Each font *file* gets equal weight, split among its faces (a .ttc has several).
         per_file: dict[str, int] = {}
         for f in self.faces:
@@ -262,11 +273,16 @@ class TextSampler:
         return int(lo + np.floor((hi - lo + 1) * rng.random() ** 1.6))
 
     def sample(
-        self, rng: np.random.Generator, plan: LinePlan | None = None, vertical: bool = False
+        self,
+        rng: np.random.Generator,
+        plan: LinePlan | None = None,
+        vertical: bool = False,
+        long: bool = False,
     ) -> tuple[list[str], int]:
         """Tokens of one line and the index of a face (in ``self.faces``) that draws all of them.
 
         ``vertical`` asks for CJK-only text (upright glyphs); it is honoured when possible.
+        ``long`` asks for at least half the maximum length (paragraph lines).
         """
         plan = plan or self.random_plan(rng)
         if plan.kind == "corpus":
@@ -281,7 +297,7 @@ class TextSampler:
         for _ in range(6):
             if budget <= 0:
                 break
-            toks = self._generate(kind, rng, fc, budget, vertical)
+            toks = self._generate(kind, rng, fc, budget, vertical, long)
             if toks is not None:
                 break
         else:
@@ -325,12 +341,15 @@ class TextSampler:
         return toks[:g] + focus + toks[g:]
 
     # --- generators ---------------------------------------------------------------------------
-    def _generate(self, kind: str, rng, fc: FaceChars, budget: int, vertical: bool) -> list[str] | None:
+    def _generate(
+        self, kind: str, rng, fc: FaceChars, budget: int, vertical: bool, long: bool = False
+    ) -> list[str] | None:
         if vertical and fc.can("chinese"):
             kind = "chinese"
         if kind == "random":
             return self._random(rng, fc, budget, vertical)
-        n = self.target_len(rng, max(1, min(self.cfg.min_len, budget)), budget)
+        lo = max(1, min(self.cfg.min_len, budget))
+        n = self.target_len(rng, max(lo, budget // 2) if long else lo, budget)
         if kind == "chinese":
             return self._chinese(rng, fc, n, vertical)
         text = {"words": _words, "numbers": _number, "dates": _date, "prices": _price, "codes": _code}[kind](
