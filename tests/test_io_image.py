@@ -12,14 +12,24 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from lumenocr.config_utils import from_dict
 from lumenocr.errors import (
+    ConfigError,
     ImageDecodeError,
     ImageTooLargeError,
     InputError,
     InputNotFoundError,
     UnsupportedFormatError,
 )
-from lumenocr.io import LoadOptions, array_to_bgr, iter_pages, load_image, pil_to_bgr, sniff_format
+from lumenocr.io import (
+    LoadOptions,
+    array_to_bgr,
+    iter_pages,
+    load_image,
+    parse_page_spec,
+    pil_to_bgr,
+    sniff_format,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -284,6 +294,7 @@ def test_empty_bytes_and_empty_file(tmp_path):
         load_image(path)
 
 
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
 def test_corrupt_bytes_with_image_magic():
     rng = np.random.default_rng(1)
     junk = bytes(rng.integers(0, 256, 3000, dtype=np.uint8))
@@ -322,6 +333,7 @@ def test_truncated_webp_and_bmp():
         load_image(bmp[: len(bmp) // 2])
 
 
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
 def test_truncated_multipage_tiff():
     pages = [rgb_pil(pattern(100, 100)) for _ in range(3)]
     data = pil_bytes(pages[0], "TIFF", save_all=True, append_images=pages[1:])
@@ -417,3 +429,52 @@ def test_real_jpegs_match_opencv():
         pytest.skip(f"real data not found at {folder}")
     for path in sorted(folder.glob("*.jpg"))[:5]:
         np.testing.assert_array_equal(load_image(path), cv2.imread(str(path), cv2.IMREAD_COLOR))
+
+
+def test_bmp_with_all_zero_alpha_is_opaque_but_real_alpha_is_kept():
+    img = pattern()
+    zero_alpha = encode(np.dstack([img, np.zeros(img.shape[:2], np.uint8)]), ".bmp")
+    np.testing.assert_array_equal(load_image(zero_alpha), img)
+    half = np.dstack([img, np.zeros(img.shape[:2], np.uint8)])
+    half[:, :45, 3] = 255
+    out = load_image(encode(half, ".bmp"))
+    np.testing.assert_array_equal(out[:, :45], img[:, :45])
+    np.testing.assert_array_equal(out[:, 45:], 255)
+
+
+def test_cmyk_jpeg():
+    img = pattern()
+    out = load_image(pil_bytes(rgb_pil(img).convert("CMYK"), "JPEG", quality=95))
+    assert out.shape == img.shape
+    assert np.abs(out.astype(int) - img).mean() < 6
+
+
+# --- options ---------------------------------------------------------------------------------------------
+def test_parse_page_spec():
+    assert parse_page_spec("1-3,5") == [0, 1, 2, 4]
+    assert parse_page_spec(" 2 ") == [1]
+    for bad in ("0", "3-1", "a", "1-", ""):
+        with pytest.raises(ConfigError):
+            parse_page_spec(bad)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"pdf_dpi": 0},
+        {"max_pixels": 0},
+        {"timeout": 0},
+        {"pages": [-1]},
+        {"pages": "1-3"},
+        {"pages": [1.5]},
+    ],
+)
+def test_bad_load_options(kwargs):
+    with pytest.raises(ConfigError):
+        LoadOptions(**kwargs)
+
+
+def test_load_options_from_user_dict():
+    assert from_dict(LoadOptions, {"pdf_dpi": 300, "pages": [0, 2]}).pages == (0, 2)
+    with pytest.raises(ConfigError, match="dpi"):
+        from_dict(LoadOptions, {"dpi": 300})

@@ -20,6 +20,7 @@ _EXPORTS = {
     "array_to_bgr": "lumenocr.io.image",
     "pil_to_bgr": "lumenocr.io.image",
     "sniff_format": "lumenocr.io.image",
+    "parse_page_spec": "lumenocr.io.image",
     "iter_pdf_pages": "lumenocr.io.pdf",
     "pdf_page_count": "lumenocr.io.pdf",
     "Source": "lumenocr.io.sources",
@@ -46,6 +47,7 @@ __all__ = [
     "iter_pdf_pages",
     "load_all",
     "load_image",
+    "parse_page_spec",
     "pdf_page_count",
     "pil_to_bgr",
     "sniff_format",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
         LoadOptions,
         Page,
         array_to_bgr,
+        parse_page_spec,
         pil_to_bgr,
         sniff_format,
     )

@@ -56,8 +56,10 @@ class LoadOptions:
     before decoding. PDF pages are rendered at ``pdf_dpi`` but scaled down when the page would
     exceed ``max_pdf_side`` pixels on its longer side or ``max_pixels`` in area (a rendering
     choice, so a big poster page still loads). ``pages`` selects 0-based pages of PDFs and
-    multi-page TIFFs (``None``: all). ``max_download_bytes`` and ``timeout`` (seconds) bound URL
-    downloads.
+    TIFFs (``None``: all; a requested page that does not exist is an error; single-image formats
+    ignore it); :func:`parse_page_spec` turns a user's ``"1-3,5"`` into it.
+    ``max_download_bytes`` and ``timeout`` (seconds) bound URL downloads. ``pdf_password``
+    opens encrypted PDFs.
     """
 
     pdf_dpi: int = 200
@@ -87,9 +89,31 @@ class LoadOptions:
                 )
             if any(p < 0 for p in self.pages):
                 raise ConfigError(f"pages are 0-based and must be >= 0, got {list(self.pages)}")
+            if not isinstance(self.pages, range):  # keep the options hashable and immutable
+                object.__setattr__(self, "pages", tuple(int(p) for p in self.pages))
 
 
-@dataclass(frozen=True)
+def parse_page_spec(spec: str) -> list[int]:
+    """Turn a 1-based page list as users write it (``"1-3,5"``) into 0-based indices ``[0, 1, 2, 4]``."""
+    from lumenocr.errors import ConfigError
+
+    pages: list[int] = []
+    for part in spec.replace(" ", "").split(","):
+        first, sep, last = part.partition("-")
+        try:
+            lo = int(first)
+            hi = int(last) if sep else lo
+        except ValueError:
+            raise ConfigError(f"bad page list {spec!r}: expected numbers and ranges like '1-3,5'") from None
+        if lo < 1 or hi < lo:
+            raise ConfigError(
+                f"bad page range {part!r} in {spec!r}: pages count from 1 and ranges go upwards"
+            )
+        pages.extend(range(lo - 1, hi))
+    return pages
+
+
+@dataclass(frozen=True, eq=False)
 class Page:
     """One image ready for OCR.
 
@@ -469,6 +493,9 @@ def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np
             f"{source}: corrupt {label} image: header says {expected[0]} x {expected[1]}, "
             f"decoded {decoded.shape[1]} x {decoded.shape[0]}"
         )
+    if fmt == "bmp" and decoded.ndim == 3 and decoded.shape[2] == 4 and int(decoded[:, :, 3].max()) == 0:
+        # Windows convention: a 32-bit BMP whose alpha is zero everywhere has no real alpha.
+        decoded = decoded[:, :, :3]
     image = array_to_bgr(decoded, source)
     return apply_orientation(image, orientation)
 
