@@ -280,6 +280,10 @@ def test_pil_modes():
     assert load_image(i16).max() == 255
     cmyk = Image.new("CMYK", (5, 5), (0, 255, 255, 0))  # pure red
     np.testing.assert_array_equal(load_image(cmyk)[0, 0], (0, 0, 255))
+    gray = rgb.convert("L")
+    np.testing.assert_array_equal(load_image(gray.convert("F"))[:, :, 0], np.asarray(gray))  # 0..255 floats
+    unit = Image.fromarray(np.asarray(gray, np.float32) / 255.0, "F")
+    np.testing.assert_array_equal(load_image(unit)[:, :, 0], np.asarray(gray))  # 0..1 floats
     ycc = rgb.convert("YCbCr")
     assert np.abs(load_image(ycc).astype(int) - img).mean() < 3
 

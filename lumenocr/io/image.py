@@ -356,8 +356,14 @@ def _pil_pixels_to_bgr(img: Image.Image, source: str) -> np.ndarray:
     elif mode == "La":
         img = img.convert("LA")
     mode = img.mode
-    if mode in _PIL_16BIT_MODES or mode == "F":
+    if mode in _PIL_16BIT_MODES:
         return array_to_bgr(np.asarray(img) if mode != "I" else np.asarray(img).clip(0), source)
+    if mode == "F":
+        # Pillow float images usually hold 0..255 (not 0..1 like float arrays): accept either.
+        values = np.nan_to_num(np.asarray(img, dtype=np.float32)).clip(0.0, None)
+        peak = float(values.max(initial=0.0))
+        scale = 255.0 if peak <= 1.0 else 255.0 / max(peak, 255.0)
+        return array_to_bgr(np.rint(values * scale).astype(np.uint8), source)
     arr = np.asarray(img)
     if mode == "L":
         return array_to_bgr(arr, source)
