@@ -206,6 +206,21 @@ def test_errors_are_one_line_messages(dataset, capsys, argv, message):
     assert "Traceback" not in err
 
 
+def test_model_run_checks_images_before_loading_the_model(dataset, tmp_path, capsys):
+    # The images of the fixture do not exist: the error names the first one, whatever the model name.
+    code, _, err = run(capsys, "det", "--gt", dataset, "--model", "no-such-model")
+    assert code == 2
+    assert "images/a.jpg" in err and "not found" in err
+    gt = tmp_path / "icdar"
+    gt.mkdir()
+    (gt / "gt_img_1.txt").write_text("0,0,10,0,10,10,0,10,Hi\n", encoding="utf-8")
+    code, _, err = run(capsys, "det", "--gt", gt, "--model", "no-such-model")
+    assert code == 2 and "pass --images FOLDER" in err
+    (tmp_path / "imgs").mkdir()
+    code, _, err = run(capsys, "det", "--gt", gt, "--model", "no-such-model", "--images", tmp_path / "imgs")
+    assert code == 2 and "no image named img_1.*" in err
+
+
 def test_gt_and_pred_or_model_are_required(capsys):
     with pytest.raises(SystemExit):
         main(["eval", "det", "--gt", "x"])

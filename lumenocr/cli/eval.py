@@ -176,11 +176,14 @@ def _load_image(path: Path):
 
 def _run_model_boxes(args, samples, root: Path, kind: str) -> list:
     """Run the model over the images; returns PredSample per sample (and writes --save-pred)."""
+    paths = [_image_path(args, s, root, kind) for s in samples]  # fail before loading the model
     ocr = _build_ocr(args, args.task)
     preds = []
     with _saver(args.save_pred) as save:
-        for sample in _progress(samples, args, f"{args.model} {args.task}"):
-            result = _ocr_one(ocr, _load_image(_image_path(args, sample, root, kind)))
+        for sample, path in _progress(
+            list(zip(samples, paths, strict=True)), args, f"{args.model} {args.task}"
+        ):
+            result = _ocr_one(ocr, _load_image(path))
             result.source = sample.image_path
             record = result.to_dict(words=args.words)
             save(record)
@@ -213,13 +216,14 @@ def _to_pred(name: str, result, record: dict, words: bool):
 
 
 def _run_model_rec(args, samples, root: Path) -> list[str]:
+    paths = [_image_path(args, s, root, "rec") for s in samples]  # fail before loading the model
     ocr = _build_ocr(args, "rec")
     texts = []
     batch = 32
     with _saver(args.save_pred) as save:
         for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
             chunk = samples[start : start + batch]
-            crops = [_load_image(_image_path(args, s, root, "rec")) for s in chunk]
+            crops = [_load_image(p) for p in paths[start : start + batch]]
             for s, r in zip(chunk, ocr.recognizer(crops), strict=True):
                 texts.append(r.text)
                 save({"image": s.image_path, "text": r.text, "score": round(float(r.score), 5)})
