@@ -39,7 +39,8 @@ def to_quad(points) -> np.ndarray:
     s = rect.sum(axis=1)
     start = int(np.argmin(s))
     rect = np.roll(rect, -start, axis=0)
-    if np.cross(rect[1] - rect[0], rect[3] - rect[0]) < 0:  # counter-clockwise in image coords
+    (ax, ay), (bx, by) = rect[1] - rect[0], rect[3] - rect[0]
+    if ax * by - ay * bx < 0:  # counter-clockwise in image coordinates (y down)
         rect = rect[[0, 3, 2, 1]]
     return rect
 
