@@ -108,6 +108,20 @@ def test_inputs_that_match_nothing_are_missing_with_a_reason(tmp_path):
     assert "pattern matched no file" in problems
 
 
+def test_symlinked_folders_are_followed_without_looping(tmp_path):
+    root = tmp_path / "root"
+    touch(root / "a.png")
+    outside = tmp_path / "outside"
+    touch(outside / "b.png")
+    try:
+        (root / "link").symlink_to(outside, target_is_directory=True)
+        (outside / "back").symlink_to(root, target_is_directory=True)  # a loop
+    except OSError:
+        pytest.skip("symlinks not available")
+    result = expand_inputs([str(root)])
+    assert [os.path.relpath(f, root) for f in result.files] == ["a.png", os.path.join("link", "b.png")]
+
+
 def test_duplicates_are_kept_once(tmp_path):
     f = touch(tmp_path / "a.png")
     result = expand_inputs([str(f), str(tmp_path), str(tmp_path / "*.png")])
@@ -191,6 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
                     break
         elif self.path == "/empty":
             self._send(b"")
+        elif self.path == "/to-ftp":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/x.png")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/error":
             self.send_error(500, "boom")
         else:
@@ -255,6 +274,11 @@ def test_url_slow_drip_cannot_outlast_the_deadline(server):
 def test_url_empty_body(server):
     with pytest.raises(ImageDecodeError, match="empty"):
         load_image(f"{server}/empty")
+
+
+def test_url_redirect_to_non_http_is_refused(server):
+    with pytest.raises(InputError, match="not an http"):
+        fetch_url(f"{server}/to-ftp")
 
 
 def test_url_connection_refused():

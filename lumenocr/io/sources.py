@@ -192,6 +192,18 @@ def _iter_path(
 
 
 # --- URLs ----------------------------------------------------------------------------------
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs (urllib would also follow one to ftp://)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not is_url(newurl):
+            raise InputError(f"{req.full_url}: redirected to {newurl!r}, which is not an http(s) URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
 def fetch_url(url: str, options: LoadOptions | None = None) -> bytes:
     """Download ``url`` (http/https) with a timeout and a size cap, streaming.
 
@@ -205,7 +217,7 @@ def fetch_url(url: str, options: LoadOptions | None = None) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     deadline = time.monotonic() + options.timeout
     try:
-        with urllib.request.urlopen(request, timeout=options.timeout) as response:
+        with _OPENER.open(request, timeout=options.timeout) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.strip().isdigit() and int(declared) > limit:
                 raise ImageTooLargeError(
@@ -361,15 +373,23 @@ def _missing(out: ExpandedInputs, item: str, reason: str) -> None:
 
 
 def _walk(folder: str, recursive: bool, out: ExpandedInputs) -> list[str]:
-    """Files under ``folder`` in natural order (folders before their siblings' files do not matter)."""
+    """Files under ``folder`` (not hidden ones), sorted naturally by their path relative to it."""
     files: list[str] = []
 
     def onerror(exc: OSError) -> None:
         where = exc.filename or folder
         _missing(out, where, f"cannot list folder: {exc.strerror or exc}")
 
-    for root, dirs, names in os.walk(folder, onerror=onerror, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")] if recursive else []
+    visited = {os.path.realpath(folder)}
+    # Symlinked folders are followed (their files were asked for too); the visited set stops loops.
+    for root, dirs, names in os.walk(folder, onerror=onerror, followlinks=True):
+        kept = []
+        for d in dirs if recursive else []:
+            real = os.path.realpath(os.path.join(root, d))
+            if not d.startswith(".") and real not in visited:
+                visited.add(real)
+                kept.append(d)
+        dirs[:] = kept
         files.extend(os.path.join(root, n) for n in names if not n.startswith("."))
     rel = {path: os.path.relpath(path, folder).replace(os.sep, "/") for path in files}
     return sorted(files, key=lambda p: natural_key(rel[p]))
