@@ -160,7 +160,10 @@ def _build(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
         sub = hints.get(f.name)
         if f.name in data and dataclasses.is_dataclass(sub):
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else sub()  # type: ignore[misc]
-            merged = {**dataclasses.asdict(default), **(data[f.name] or {})}
+            given = data[f.name] or {}
+            if not isinstance(given, dict):
+                raise ConfigError(f"{where}.{f.name}: expected a mapping, got {type(given).__name__}")
+            merged = {**dataclasses.asdict(default), **given}
             data[f.name] = _build(sub, merged, f"{where}.{f.name}" if where else f.name)  # type: ignore[arg-type]
     obj = from_dict(cls, data, where=where or cls.__name__)
     validate(obj, where or cls.__name__)

@@ -52,14 +52,17 @@ class LineMaker:
         allow_vertical: bool = True,
         tokens_face: tuple[list[str], int] | None = None,
         long: bool = False,
+        want_vertical: bool | None = None,
     ) -> tuple[TextLayer, FontFace]:
         """One line layer and the face it was drawn with.
 
         ``max_width`` (px) cuts the text so the straight line fits; ``geometry`` enables
-        rotation, perspective and curving (pages place lines themselves).
+        rotation, perspective and curving (pages place lines themselves). ``tokens_face``
+        gives the text and face chosen beforehand (see :meth:`RecSynth.select`).
         """
         st = self.style
-        want_vertical = allow_vertical and rng.random() < st.vertical_prob
+        if want_vertical is None:
+            want_vertical = allow_vertical and rng.random() < st.vertical_prob
         for _ in range(8):
             toks, face_id = tokens_face or self.sampler.sample(rng, plan, vertical=want_vertical, long=long)
             tokens_face = None
@@ -141,13 +144,29 @@ class RecSynth:
 
             self.handwriting = HandwritingSet(cfg.handwriting, self.sampler)
 
+    def select(
+        self, rng: np.random.Generator, plan: LinePlan | None = None
+    ) -> tuple[list[str], int, bool] | None:
+        """First step of :meth:`render`: the line's tokens, face index and vertical wish.
+
+        ``None`` means the line is composed from handwriting images. Exposed so tests can
+        check the text and font choice of many lines without drawing them.
+        """
+        if self.handwriting is not None and rng.random() < self.cfg.handwriting.prob:
+            return None
+        want_vertical = rng.random() < self.cfg.style.vertical_prob
+        toks, face_id = self.sampler.sample(rng, plan, vertical=want_vertical)
+        return toks, face_id, want_vertical
+
     def render(self, rng: np.random.Generator, plan: LinePlan | None = None) -> RecSample:
         cfg = self.cfg
-        if self.handwriting is not None and rng.random() < cfg.handwriting.prob:
+        chosen = self.select(rng, plan)
+        if chosen is None:
             layer = self.maker.warp(rng, self.handwriting.make(rng))
             font = "handwriting"
         else:
-            layer, face = self.maker.make(rng, plan)
+            toks, face_id, want_vertical = chosen
+            layer, face = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical)
             font = f"{face.path}:{face.index}"
         image = self.compose(rng, layer)
         if layer.vertical and cfg.vertical_output == "rotate" and image.shape[0] >= 1.5 * image.shape[1]:

@@ -187,16 +187,19 @@ def make_layer(
 
 
 def _word_spans(tokens: Sequence[str], extents: Sequence[tuple[float, float]]):
-    """(word, (lo, hi)) for each space-separated word, extents merged across the word."""
+    """(word, (lo, hi)) for each space-separated word; spaces are split between their neighbours
+    so the spans still partition the line (overhanging italics and punctuation stay inside)."""
     word, lo, hi = "", None, None
+    start = 0.0
     for t, (a, b) in zip(tokens, extents, strict=True):
         if t == " ":
             if word:
-                yield word, (lo, hi)
+                yield word, (lo, (a + b) / 2)
             word, lo, hi = "", None, None
+            start = (a + b) / 2
             continue
         word += t
-        lo = a if lo is None else lo
+        lo = start if lo is None else lo
         hi = b
     if word:
         yield word, (lo, hi)
