@@ -393,6 +393,13 @@ def test_folder_given_as_image(tmp_path):
         load_image(tmp_path)
 
 
+def test_truncated_file_opened_by_the_user_with_pillow():
+    png = encode(pattern(200, 300), ".png")
+    lazy = Image.open(io.BytesIO(png[: len(png) // 2]))  # Pillow reads only the header here
+    with pytest.raises(ImageDecodeError, match="<PIL image>: truncated PNG"):
+        load_image(lazy)
+
+
 def test_unsupported_input_type():
     with pytest.raises(InputError, match="unsupported input type int"):
         load_image(42)

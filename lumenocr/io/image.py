@@ -338,6 +338,7 @@ def pil_to_bgr(img: Image.Image, source: str = "<PIL image>", max_pixels: int | 
         raise InputError(f"{source}: image is empty ({w} x {h})")
     if max_pixels is not None:
         check_pixels(h, w, source, max_pixels)
+    _load_pil_frame(img, source, img.format or "PIL")  # a lazily opened, truncated file fails here, clearly
     return apply_orientation(_pil_pixels_to_bgr(img, source), _exif_orientation(img))
 
 
