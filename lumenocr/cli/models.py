@@ -92,11 +92,11 @@ def _verify(as_json: bool) -> int:
     checked: dict[str, dict] = {}
     for spec in _specs():
         for ref in _files(spec):
-            key = f"{ref.distribution}/{ref.path}"
+            key = f"{ref.distribution}/{ref.path}@{ref.sha256}"
             if key in checked:  # shared by several models: hash it once
                 results.append({**checked[key], "model": spec.name})
                 continue
-            entry = {"model": spec.name, "file": key}
+            entry = {"model": spec.name, "file": f"{ref.distribution}/{ref.path}"}
             try:
                 entry["path"] = str(locate(ref, verify=True))
                 entry["status"] = "ok"
@@ -115,7 +115,7 @@ def _verify(as_json: bool) -> int:
         for r in bad:
             print(f"lumenocr models: {r['message']}", file=sys.stderr)
         n_ok = sum(r["status"] == "ok" for r in checked.values())
-        print(f"{n_ok} file(s) verified, {len({r['file'] for r in bad})} mismatch(es)", file=sys.stderr)
+        print(f"{n_ok} file(s) verified, {len({r['message'] for r in bad})} mismatch(es)", file=sys.stderr)
     return 1 if bad else 0
 
 
