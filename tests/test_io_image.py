@@ -363,6 +363,7 @@ def test_unsupported_formats_say_what_they_look_like(tmp_path, content, match):
     assert "photo.jpg" in str(info.value)
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_huge_image_rejected_before_decoding():
     # Header claims 100,000 x 100,000 (10 GP): refused from the header, nothing allocated.
     with pytest.raises(ImageTooLargeError):

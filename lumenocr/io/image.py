@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -405,10 +404,9 @@ def apply_orientation(image: np.ndarray, orientation: int | None) -> np.ndarray:
 def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -> Image.Image:
     """Open (header only) with Pillow, mapping its errors to ours and checking the pixel limit."""
     try:
-        with warnings.catch_warnings():
-            # We enforce our own limit just below; Pillow's warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(fp, formats=list(formats))
+        # Pillow warns above ~89 MP and refuses above ~179 MP; our own limit is checked just below.
+        # (Its warning is not silenced: warnings.catch_warnings is not thread-safe.)
+        img = Image.open(fp, formats=list(formats))
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{source}: image is too large to open safely ({exc})") from exc
     except UnidentifiedImageError as exc:
@@ -424,9 +422,7 @@ def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -
 
 def _load_pil_frame(img: Image.Image, source: str, label: str) -> None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img.load()
+        img.load()
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad data
         msg = str(exc) or type(exc).__name__
         kind = "truncated" if "truncat" in msg.lower() or isinstance(exc, EOFError) else "corrupt"
