@@ -30,7 +30,7 @@ _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_SUCCESS: "cannot be opened (damaged, or it has no pages)",
     pdfium_c.FPDF_ERR_UNKNOWN: "cannot be opened (damaged, or it has no pages)",
     pdfium_c.FPDF_ERR_FORMAT: "is not valid or is corrupt",
-    pdfium_c.FPDF_ERR_FILE: "file cannot be read",
+    pdfium_c.FPDF_ERR_FILE: "cannot be read",
     pdfium_c.FPDF_ERR_SECURITY: "uses an unsupported security handler",
     pdfium_c.FPDF_ERR_PAGE: "has a corrupt page tree",
 }
