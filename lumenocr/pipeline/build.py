@@ -41,12 +41,35 @@ def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[OnnxEn
         engine = OnnxEngine(comp, runtime)
         if engine.meta is not None and engine.meta.task != task:
             raise ModelError(f"{comp} is a {engine.meta.task!r} model but was given as the {task} model")
+        _check_output_shape(engine, task)
         return engine, None
     path = locate(comp.file)
     meta = ModelMeta(task=task, preprocess=dict(comp.preprocess), postprocess=dict(comp.postprocess),
                      labels=list(comp.labels) if comp.labels else None)
     engine = OnnxEngine(path, runtime, meta=meta, name=f"{ref} ({task})")
     return engine, comp
+
+
+# Output ranks of PP-OCR exports: det (N, 1, H, W) or (N, H, W), rec (N, T, C), cls (N, 2).
+_OUTPUT_RANKS = {"det": (4, 3), "rec": (3,), "cls": (2,)}
+
+
+def _check_output_shape(engine: OnnxEngine, task: str) -> None:
+    """Catch a file given for the wrong part at load time (plain exports carry no task):
+    otherwise it fails on the first image with an ONNX Runtime or numpy error."""
+    shape = engine.output_shape
+    if not shape:  # rank unknown to ONNX Runtime
+        return
+    rank = len(shape)
+    # A static last dimension on a rank-3 output is a class count, not a map width.
+    looks_rec = rank == 3 and isinstance(shape[2], int) and shape[2] > 1
+    if rank not in _OUTPUT_RANKS[task] or (task == "det" and looks_rec):
+        guess = "rec" if looks_rec else {4: "det", 2: "cls"}.get(rank)
+        looks = f"; it looks like a {guess!r} model" if guess and guess != task else ""
+        raise ModelError(
+            f"{engine.name} outputs shape {list(shape)}, which does not fit a {task} model{looks}: "
+            "was it given as the wrong part?"
+        )
 
 
 def build_detector(ref: PathOrName, runtime: RuntimeOptions, **knobs) -> TextDetector:
