@@ -82,8 +82,9 @@ class OnnxEngine:
             "none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
         }
         so.graph_optimization_level = levels[options.graph_optimization]
+        providers = options.resolved_providers()  # outside the try: a bad name is a ConfigError, not a bad file
         try:
-            self.session = ort.InferenceSession(str(path), sess_options=so, providers=options.resolved_providers())
+            self.session = ort.InferenceSession(str(path), sess_options=so, providers=providers)
         except Exception as e:  # ORT raises its own exception types for bad files
             raise ModelError(f"cannot load ONNX model {path}: {str(e).splitlines()[0]}") from None
         inputs = self.session.get_inputs()
