@@ -205,3 +205,20 @@ def test_pdf_with_no_pages_is_an_error_not_an_empty_result():
     with pytest.raises(InputError, match=r"<bytes>: PDF (file cannot be opened|has no pages)") as info:
         list(iter_pages(empty))
     assert "encrypted" not in str(info.value)
+
+
+def test_pdf_rendering_from_several_threads():
+    # PDFium is not thread-safe; the module lock must make concurrent use (a server) safe.
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = make_pdf(3)
+    expected = [p.image for p in iter_pages(data, LoadOptions(pdf_dpi=100))]
+
+    def read(_):
+        return [p.image for p in iter_pages(data, LoadOptions(pdf_dpi=100))]
+
+    with ThreadPoolExecutor(4) as pool:
+        for images in pool.map(read, range(8)):
+            assert len(images) == 3
+            for got, want in zip(images, expected):
+                np.testing.assert_array_equal(got, want)
