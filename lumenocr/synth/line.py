@@ -53,8 +53,8 @@ class LineMaker:
         tokens_face: tuple[list[str], int] | None = None,
         long: bool = False,
         want_vertical: bool | None = None,
-    ) -> tuple[TextLayer, FontFace]:
-        """One line layer and the face it was drawn with.
+    ) -> tuple[TextLayer, FontFace] | None:
+        """One line layer and the face it was drawn with (``None`` if nothing fits ``max_width``).
 
         ``max_width`` (px) cuts the text so the straight line fits; ``geometry`` enables
         rotation, perspective and curving (pages place lines themselves). ``tokens_face``
@@ -91,6 +91,8 @@ class LineMaker:
             if geometry:
                 layer = self.warp(rng, layer)
             return layer, face
+        if max_width is not None:
+            return None  # the space is too narrow for any text at this size
         raise RuntimeError("could not draw a visible line in 8 attempts")  # a bug, not a user error
 
     def warp(self, rng: np.random.Generator, layer: TextLayer) -> TextLayer:
@@ -166,7 +168,7 @@ class RecSynth:
             font = "handwriting"
         else:
             toks, face_id, want_vertical = chosen
-            layer, face = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical)
+            layer, face = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical)  # type: ignore[misc]
             font = f"{face.path}:{face.index}"
         image = self.compose(rng, layer)
         if layer.vertical and cfg.vertical_output == "rotate" and image.shape[0] >= 1.5 * image.shape[1]:

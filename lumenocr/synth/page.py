@@ -139,21 +139,23 @@ class PageSynth:
             n_before = len(lines)
             x = x1
             while x - leading >= x0:
-                layer, _ = self.flat_maker.make(
+                made = self.flat_maker.make(
                     rng, size=size, geometry=False, max_width=y1 - y0, allow_vertical=True, long=True
                 )
+                if made is None:
+                    break
+                layer = made[0]
                 if not layer.vertical:
                     break  # no CJK font/text: fall back to what was drawn so far
                 lh, lw = layer.mask.shape
-                if lh > y1 - y0 + size:
-                    continue
-                self._place(rng, page, layer, x - lw, y0, color, lines)
+                if lh <= y1 - y0 + size:
+                    self._place(rng, page, layer, x - lw, y0, color, lines)
                 x -= leading
             if len(lines) > n_before:
                 return
         y = y0
         while y + size * 1.2 <= y1:
-            layer, _ = self.flat_maker.make(
+            made = self.flat_maker.make(
                 rng,
                 size=size,
                 geometry=False,
@@ -161,6 +163,9 @@ class PageSynth:
                 allow_vertical=False,
                 long=rng.random() < 0.8,
             )
+            if made is None:
+                break
+            layer = made[0]
             lh, lw = layer.mask.shape
             if lw > x1 - x0 + size:
                 y += leading
@@ -197,9 +202,12 @@ class PageSynth:
             for k in range(cols):
                 if rng.random() < 0.15:
                     continue  # empty cell
-                layer, _ = self.flat_maker.make(
+                made = self.flat_maker.make(
                     rng, size=size, geometry=False, max_width=col_w - 6, allow_vertical=False
                 )
+                if made is None:
+                    continue
+                layer = made[0]
                 lh, lw = layer.mask.shape
                 if lw > col_w + size * 0.6 or lh > row_h + size * 0.6:
                     continue
@@ -211,7 +219,10 @@ class PageSynth:
         x0, y0, x1, y1 = block
         rects = _Rects()
         for _ in range(int(rng.integers(2, 8))):
-            layer, _ = self.maker.make(rng, max_width=x1 - x0)
+            made = self.maker.make(rng, max_width=x1 - x0)
+            if made is None:
+                continue
+            layer = made[0]
             if rng.random() < 0.3:  # stronger tilt than body text: labels, stamps, signs
                 hh, ww = layer.mask.shape
                 layer = warp_layer(layer, rotation_perspective(ww, hh, float(rng.uniform(-25, 25))))
