@@ -160,6 +160,13 @@ def test_source_labels():
     assert (page.source, page.page) == ("<bytes>", None)
 
 
+def test_in_memory_inputs_can_be_named():
+    pages = list(iter_pages(png_bytes(), name="upload.png"))
+    assert pages[0].source == "upload.png"
+    with pytest.raises(ImageDecodeError, match=r"^scan\.jpg: file is empty"):
+        load_image(b"", name="scan.jpg")
+
+
 # --- URLs (a local server on 127.0.0.1; every wait is bounded) ---------------------------------------------
 class _Handler(BaseHTTPRequestHandler):
     release = threading.Event()

@@ -70,31 +70,32 @@ def source_label(source: Any) -> str:
 
 
 # --- reading one input ---------------------------------------------------------------------
-def iter_pages(source: Source, options: LoadOptions | None = None) -> Iterator[Page]:
+def iter_pages(source: Source, options: LoadOptions | None = None, name: str | None = None) -> Iterator[Page]:
     """Yield the pages of one input lazily (one for an image, one per page for PDF/TIFF).
 
     ``source`` is a path (``str``/``os.PathLike``), an ``http(s)://`` URL, the bytes of an image
     or PDF file, a numpy array (H x W gray, H x W x 3 BGR, H x W x 4 BGRA) or a PIL image (its
     current frame). Errors are :class:`~lumenocr.errors.InputError` subclasses with a message
-    naming the input; they are raised when iteration starts.
+    naming the input; they are raised when iteration starts. ``name`` replaces the label of
+    in-memory inputs (``"<bytes>"``...) in pages and errors, e.g. an uploaded file's name.
     """
-    for item in _iter_source(source, options or LoadOptions(), report_bad_pages=False):
+    for item in _iter_source(source, options or LoadOptions(), False, name):
         assert isinstance(item, Page)
         yield item
 
 
-def load_image(source: Source, options: LoadOptions | None = None) -> np.ndarray:
+def load_image(source: Source, options: LoadOptions | None = None, name: str | None = None) -> np.ndarray:
     """Read an input that holds exactly one image and return it as H x W x 3 uint8 BGR.
 
     A multi-page PDF or TIFF is an :class:`InputError` (nothing is dropped silently): use
     :func:`iter_pages`, or select one page with ``LoadOptions(pages=[i])``.
     """
-    pages = iter_pages(source, options)
+    pages = iter_pages(source, options, name)
     try:
         first = next(pages)
         if next(pages, None) is not None:
             raise InputError(
-                f"{source_label(source)}: has several pages; read it with iter_pages() "
+                f"{name or source_label(source)}: has several pages; read it with iter_pages() "
                 "or select one page with LoadOptions(pages=[i])"
             )
     finally:
@@ -110,7 +111,7 @@ def load_all(sources: Iterable[Source], options: LoadOptions | None = None) -> I
         label = source_label(source)
         last_page: int | None = None
         try:
-            for item in _iter_source(source, options, report_bad_pages=True):
+            for item in _iter_source(source, options, True):
                 last_page = item.page
                 yield item
         except InputError as exc:
@@ -127,13 +128,17 @@ def _failed_page(last_page: int | None) -> int | None:
     return None if last_page is None else last_page + 1
 
 
-def _iter_source(source: Any, options: LoadOptions, report_bad_pages: bool) -> Iterator[Page | LoadFailure]:
+def _iter_source(
+    source: Any, options: LoadOptions, report_bad_pages: bool, name: str | None = None
+) -> Iterator[Page | LoadFailure]:
     if isinstance(source, np.ndarray):
-        yield Page(array_to_bgr(source, "<array>", options.max_pixels), "<array>", None)
+        label = name or "<array>"
+        yield Page(array_to_bgr(source, label, options.max_pixels), label, None)
     elif isinstance(source, Image.Image):
-        yield Page(pil_to_bgr(source, "<PIL image>", options.max_pixels), "<PIL image>", None)
+        label = name or "<PIL image>"
+        yield Page(pil_to_bgr(source, label, options.max_pixels), label, None)
     elif isinstance(source, (bytes, bytearray, memoryview)):
-        yield from _iter_bytes(bytes(source), "<bytes>", options, report_bad_pages)
+        yield from _iter_bytes(bytes(source), name or "<bytes>", options, report_bad_pages)
     elif isinstance(source, str) and is_url(source):
         yield from _iter_bytes(fetch_url(source, options), source, options, report_bad_pages)
     elif isinstance(source, (str, os.PathLike)):
