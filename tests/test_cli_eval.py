@@ -271,3 +271,16 @@ def test_model_rec_on_real_crops(capsys):
     m = json.loads(out)["metrics"]
     assert m["total"] == 64
     assert m["accuracy"] > 0.5
+
+
+def test_normalize_choices_are_the_metric_modes():
+    import argparse
+
+    from lumenocr.cli import eval as eval_cli
+    from lumenocr.metrics.text import MODES
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    eval_cli.register(sub)
+    parser = sub.choices["eval"]
+    [action] = [a for a in parser._actions if a.dest == "normalize"]
+    assert tuple(action.choices) == MODES
