@@ -487,10 +487,11 @@ def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
         decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    except cv2.error as exc:
-        raise ImageDecodeError(f"{source}: corrupt {label} image: {str(exc).strip()}") from exc
+    except cv2.error:
+        decoded = None
     if decoded is None:
-        raise ImageDecodeError(f"{source}: corrupt {label} image: the decoder could not read it")
+        # OpenCV gives no reason; Pillow either reads a variant OpenCV lacks or says what is wrong.
+        return next(iter(decode_with_pil(io.BytesIO(data), fmt, source, options))).image
     if (decoded.shape[1], decoded.shape[0]) != expected:
         raise ImageDecodeError(
             f"{source}: corrupt {label} image: header says {expected[0]} x {expected[1]}, "
