@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lumenocr.errors import ConfigError, InputError, InputNotFoundError
+from lumenocr.errors import ConfigError, InputError, InputNotFoundError, LumenOCRError
 
 EPILOG = """\
 output (JSONL, one object per image or PDF page; "page" is 0-based, null for single images):
@@ -289,14 +289,10 @@ def _ocr_page(ocr, job: Job, page, load_s: float, stem: str | None) -> Outcome:
     t0 = time.perf_counter()
     try:
         result = ocr.ocr_image(page.image, source=page.source, page=page.page)
-    except InputError as e:
-        return Outcome(page.source, page.page, error=_message(e, page.source))
     except Exception as e:  # noqa: BLE001 - a bug on one odd image must not stop a batch of thousands
         if _is_config_error(e):
             raise
-        return Outcome(
-            page.source, page.page, error=f"internal error ({type(e).__name__}: {e}); please report it"
-        )
+        return Outcome(page.source, page.page, error=_failure(e, page.source))
     result.seconds = load_s + time.perf_counter() - t0
     outcome = Outcome(
         page.source, page.page, ocr_record(result, job.boxes, det_only=job.mode == "det"), result.text
@@ -306,9 +302,14 @@ def _ocr_page(ocr, job: Job, page, load_s: float, stem: str | None) -> Outcome:
     return outcome
 
 
-def _is_config_error(e: Exception) -> bool:
-    from lumenocr.errors import LumenOCRError
+def _failure(e: Exception, source: str) -> str:
+    """What to report for an input that failed during OCR."""
+    if isinstance(e, InputError):
+        return _message(e, source)
+    return f"internal error ({type(e).__name__}: {e}); please report it"
 
+
+def _is_config_error(e: Exception) -> bool:
     return isinstance(e, LumenOCRError) and not isinstance(e, InputError)
 
 
@@ -323,19 +324,14 @@ def _recognise(ocr, job: Job, chunk: list, stems: dict) -> Iterator[Outcome]:
         recs = ocr.recognizer([page.image for page, _ in chunk])
         share = (time.perf_counter() - t0) / len(chunk)  # each crop's part of its batch's time
     except Exception as e:  # noqa: BLE001
-        if _is_config_error(e) or len(chunk) == 1:
-            if _is_config_error(e):
-                raise
-            page = chunk[0][0]
-            msg = (
-                _message(e, page.source)
-                if isinstance(e, InputError)
-                else f"internal error ({type(e).__name__}: {e})"
-            )
-            yield Outcome(page.source, page.page, error=msg)
+        if _is_config_error(e):
+            raise
+        if len(chunk) > 1:
+            for one in chunk:  # find the bad one; the others still get read
+                yield from _recognise(ocr, job, [one], stems)
             return
-        for one in chunk:  # find the bad one; the rest still get read
-            yield from _recognise(ocr, job, [one], stems)
+        page = chunk[0][0]
+        yield Outcome(page.source, page.page, error=_failure(e, page.source))
         return
     for (page, load_s), rec in zip(chunk, recs):
         out = Outcome(
@@ -440,6 +436,8 @@ def _count_pages(files: list[str]) -> int:
 
 
 def run(args) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
     from tqdm import tqdm
 
     from lumenocr.io.image import LoadOptions
@@ -488,7 +486,6 @@ def run(args) -> int:
     )
 
     failed: set[str] = {*expanded.missing}
-    written = 0
     with open_writer(args.output, args.format, headers=len(files) > 1) as writer:
         bar = tqdm(
             total=_count_pages(files) if show_bar else 0,
@@ -500,26 +497,16 @@ def run(args) -> int:
         report.bar = bar if show_bar else None
         try:
             if workers > 1:
-                del ocr  # each worker builds its own
+                ocr = None  # it only checked the options; each worker builds its own
                 batches: Iterable[list[Outcome]] = _parallel(kwargs, job, items, workers)
             else:
                 batches = ([o] for o in process(ocr, job, items))
-            for batch in batches:
-                for outcome in batch:
-                    if outcome.record is not None:
-                        writer.write(outcome.record, outcome.text)
-                        written += 1
-                    if outcome.error is not None:
-                        where = (
-                            outcome.image
-                            if outcome.page is None
-                            else f"{outcome.image} (page {outcome.page})"
-                        )
-                        report(f"{where}: {outcome.error}")
-                        failed.add(outcome.image)
-                    if bar.total is not None and bar.n >= bar.total:
-                        bar.total = bar.n + 1  # a multi-page TIFF holds more pages than counted
-                    bar.update(1)
+            written = _emit(batches, writer, report, bar, failed)
+        except BrokenPipeError:  # e.g. `lumenocr ocr scans/ | head`: the reader has gone, stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        except BrokenProcessPool as e:
+            raise LumenOCRError(f"a worker process died ({e}); results so far were written") from None
         finally:
             bar.close()
             report.bar = None
@@ -528,3 +515,21 @@ def run(args) -> int:
     elif not args.quiet and args.output not in (None, "-"):
         report(f"{written} result(s) written to {args.output} in {time.perf_counter() - started:.1f} s")
     return 1 if failed else 0
+
+
+def _emit(batches: Iterable[list[Outcome]], writer, report: _Reporter, bar, failed: set[str]) -> int:
+    """Write records and report errors as outcomes arrive; returns the number of records written."""
+    written = 0
+    for batch in batches:
+        for outcome in batch:
+            if outcome.record is not None:
+                writer.write(outcome.record, outcome.text)
+                written += 1
+            if outcome.error is not None:
+                page = "" if outcome.page is None else f" (page {outcome.page})"
+                report(f"{outcome.image}{page}: {outcome.error}")
+                failed.add(outcome.image)
+            if bar.total is not None and bar.n >= bar.total:
+                bar.total = bar.n + 1  # a multi-page TIFF holds more pages than counted
+            bar.update(1)
+    return written
