@@ -125,7 +125,7 @@ class RecSynthConfig:
 class DetSynthConfig:
     """Detection pages: many lines on one page, with a polygon per line (and word)."""
 
-    fonts: FontConfig = field(default_factory=lambda: FontConfig(size=[14, 48]))
+    fonts: FontConfig = field(default_factory=lambda: FontConfig(size=[12, 36]))
     text: TextConfig = field(default_factory=lambda: TextConfig(max_len=40))
     style: StyleConfig = field(
         default_factory=lambda: StyleConfig(rotate_prob=0.15, rotate=[-6.0, 6.0], curve_prob=0.05)
@@ -136,7 +136,7 @@ class DetSynthConfig:
     layouts: dict[str, float] = field(
         default_factory=lambda: {"paragraph": 3.0, "table": 1.5, "scatter": 1.5}
     )
-    blocks: list[int] = field(default_factory=lambda: [2, 5])  # text blocks per page
+    blocks: list[int] = field(default_factory=lambda: [3, 8])  # text blocks per page
     page_rotate_prob: float = 0.2
     page_rotate: list[float] = field(default_factory=lambda: [-5.0, 5.0])  # whole-page rotation, degrees
     page_perspective_prob: float = 0.2

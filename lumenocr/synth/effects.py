@@ -77,10 +77,11 @@ def background(
     if kind == "gradient":
         c2 = random_color(rng, np.clip(base_lum + rng.uniform(-50, 50), 0, 255), sat)
         ang = rng.uniform(0, 2 * np.pi)
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        t = xx * np.cos(ang) + yy * np.sin(ang)
+        t = np.add.outer(
+            np.arange(h, dtype=np.float32) * np.sin(ang), np.arange(w, dtype=np.float32) * np.cos(ang)
+        )
         t = (t - t.min()) / max(float(t.max() - t.min()), 1.0)
-        return (c1 * (1 - t[..., None]) + c2 * t[..., None]).clip(0, 255).astype(np.uint8)
+        return (c1 + (c2 - c1) * t[..., None]).clip(0, 255).astype(np.uint8)
     # noise: low-frequency blotches plus grain, like paper or a wall
     small = rng.normal(0, 1, (max(2, h // 16), max(2, w // 16))).astype(np.float32)
     blotch = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)

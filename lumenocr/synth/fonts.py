@@ -152,9 +152,9 @@ def _load_faces_cached(
 
 
 class FontCache:
-    """PIL font objects per (face, size), kept small: loading a CJK face costs milliseconds."""
+    """PIL font objects per (face, size): loading one costs about a millisecond, so keep many."""
 
-    def __init__(self, maxsize: int = 96):
+    def __init__(self, maxsize: int = 1024):
         self._get = lru_cache(maxsize=maxsize)(self._load)
 
     @staticmethod

@@ -53,6 +53,7 @@ class LineMaker:
         tokens_face: tuple[list[str], int] | None = None,
         long: bool = False,
         want_vertical: bool | None = None,
+        words: bool = True,
     ) -> tuple[TextLayer, FontFace] | None:
         """One line layer and the face it was drawn with (``None`` if nothing fits ``max_width``).
 
@@ -85,7 +86,7 @@ class LineMaker:
                 amp = float(rng.uniform(*st.curve)) * size * float(rng.choice([-1, 1]))
                 period = (font.getlength("".join(toks)) + size) * float(rng.uniform(0.9, 2.5))
                 curve = (amp, period, float(rng.uniform(0, 2 * np.pi)))
-            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve)
+            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve, words=words)
             if layer is None:
                 continue
             if geometry:
@@ -168,7 +169,9 @@ class RecSynth:
             font = "handwriting"
         else:
             toks, face_id, want_vertical = chosen
-            layer, face = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical)  # type: ignore[misc]
+            layer, face = self.maker.make(
+                rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical, words=False
+            )  # type: ignore[misc]
             font = f"{face.path}:{face.index}"
         image = self.compose(rng, layer)
         if layer.vertical and cfg.vertical_output == "rotate" and image.shape[0] >= 1.5 * image.shape[1]:

@@ -133,7 +133,7 @@ class PageSynth:
         size = self.maker.font_size(rng)
         color = self._color(rng, page, block)
         vertical = rng.random() < self.cfg.style.vertical_prob * 3  # columns are common in CJK pages
-        leading = size * rng.uniform(1.25, 1.9)
+        leading = size * rng.uniform(1.15, 1.7)
         align = rng.choice(["left", "left", "center", "right"])
         if vertical:
             n_before = len(lines)

@@ -40,12 +40,14 @@ def draw_line(
     underline: bool = False,
     strike: bool = False,
     bold: bool = False,
+    extents: bool = True,
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Draw ``tokens`` with a PIL ``font``; returns the mask and each token's extent along the line.
 
     Horizontal tokens advance by their width plus ``spacing`` px; vertical ones (CJK) stack
     top to bottom in em squares. Extents partition the line (gaps split at their middle),
-    so every ink pixel belongs to exactly one token's extent.
+    so every ink pixel belongs to exactly one token's extent. ``extents=False`` skips them
+    (and the per-token measuring they need) when no word polygons are wanted.
     """
     size = float(font.size)
     ascent, descent = font.getmetrics()
@@ -61,10 +63,16 @@ def draw_line(
         for t, y in zip(tokens, starts, strict=True):
             if t != " ":
                 draw.text((cx, y + size / 2), t, font=font, fill=255, anchor="mm")
+    elif spacing == 0.0 and not extents:
+        total = font.getlength("".join(tokens))
+        adv = [total]
+        starts = np.array([float(pad)])
+        length = int(np.ceil(pad + total)) + pad
     else:
         adv = [font.getlength(t) + spacing for t in tokens]
         starts = np.concatenate([[0.0], np.cumsum(adv)[:-1]]) + pad
         length = int(np.ceil(starts[-1] + adv[-1] - spacing)) + pad if n else 2 * pad
+    if not vertical:
         baseline = pad + ascent
         img = Image.new("L", (max(length, 1), ascent + descent + 2 * pad), 0)
         draw = ImageDraw.Draw(img)
@@ -86,13 +94,15 @@ def draw_line(
     if bold:
         k = max(2, int(round(size / 18)))
         mask = cv2.dilate(mask, np.ones((k, k), np.uint8))
+    if not extents:
+        return mask, []
     ends = starts + np.array(adv) - (0.0 if vertical else spacing)
-    extents = []
+    spans = []
     for i in range(n):
         lo = 0.0 if i == 0 else (ends[i - 1] + starts[i]) / 2
         hi = float(mask.shape[0 if vertical else 1]) if i == n - 1 else (ends[i] + starts[i + 1]) / 2
-        extents.append((float(lo), float(hi)))
-    return mask, extents
+        spans.append((float(lo), float(hi)))
+    return mask, spans
 
 
 def curve_mask(
@@ -160,13 +170,14 @@ def make_layer(
     strike: bool = False,
     bold: bool = False,
     curve: tuple[float, float, float] | None = None,
+    words: bool = True,
 ) -> TextLayer | None:
-    """Render ``tokens`` into a :class:`TextLayer` with line and word polygons.
+    """Render ``tokens`` into a :class:`TextLayer` with line and (if ``words``) word polygons.
 
     ``curve`` = (amplitude px, period px, phase) bends a horizontal line. Returns ``None``
     when nothing visible was drawn.
     """
-    mask, extents = draw_line(tokens, font, spacing, vertical, underline, strike, bold)
+    mask, extents = draw_line(tokens, font, spacing, vertical, underline, strike, bold, extents=words)
     if curve is not None and not vertical:
         mask, _ = curve_mask(mask, *curve)
     work = mask.T if vertical else mask  # vertical: measure along rows as if they were columns
@@ -176,14 +187,14 @@ def make_layer(
     poly = ink_polygon(work, segments=segments)
     if poly is None:
         return None
-    words = []
-    for word, (lo, hi) in _word_spans(tokens, extents):
+    word_polys = []
+    for word, (lo, hi) in _word_spans(tokens, extents) if words else ():
         wp = ink_polygon(work, lo, hi, segments=max(1, int(segments * (hi - lo) / max(work.shape[1], 1)) + 1))
         if wp is not None:
-            words.append((word, transpose_polygon(wp) if vertical else wp))
+            word_polys.append((word, transpose_polygon(wp) if vertical else wp))
     if vertical:
         poly = transpose_polygon(poly)
-    return TextLayer(mask, poly, "".join(tokens), words, vertical, float(font.size), list(tokens))
+    return TextLayer(mask, poly, "".join(tokens), word_polys, vertical, float(font.size), list(tokens))
 
 
 def _word_spans(tokens: Sequence[str], extents: Sequence[tuple[float, float]]):

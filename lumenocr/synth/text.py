@@ -173,6 +173,7 @@ class TextSampler:
         }
         if not self.kinds:
             self.kinds = {"random": 1.0}
+        self._face_probs: dict[tuple, np.ndarray] = {}
         self.corpus = self._load_corpus(cfg.corpus_path) if cfg.corpus_path else []
 
     # --- planning (main process) -------------------------------------------------------------
@@ -255,16 +256,23 @@ class TextSampler:
 
     # --- sampling (workers) -------------------------------------------------------------------
     def pick_face(self, rng: np.random.Generator, need: Sequence[str] = (), kind: str | None = None) -> int:
-        ok = np.array(
-            [
-                all(t in fc.set or t == " " for t in need) and (kind is None or fc.can(kind))
-                for fc in self.face_chars
-            ]
-        )
-        if not ok.any():
-            ok = np.array([all(t in fc.set or t == " " for t in need) for fc in self.face_chars])
-        w = self.face_weights * ok
-        return int(rng.choice(len(self.faces), p=w / w.sum()))
+        """A face (index) drawing all of ``need`` and, preferably, able to run generator ``kind``."""
+        key = (tuple(need), kind)
+        p = self._face_probs.get(key)
+        if p is None:
+            ok = np.array(
+                [
+                    all(t in fc.set or t == " " for t in need) and (kind is None or fc.can(kind))
+                    for fc in self.face_chars
+                ]
+            )
+            if not ok.any():
+                ok = np.array([all(t in fc.set or t == " " for t in need) for fc in self.face_chars])
+            w = self.face_weights * ok
+            p = w / w.sum()
+            if len(self._face_probs) < 20000:  # focus tokens and kinds repeat: memoise
+                self._face_probs[key] = p
+        return int(rng.choice(len(self.faces), p=p))
 
     def target_len(self, rng: np.random.Generator, lo: int | None = None, hi: int | None = None) -> int:
         lo = self.cfg.min_len if lo is None else lo
@@ -324,21 +332,23 @@ class TextSampler:
         return _clean(window) or toks[:n]
 
     def _insert(self, rng: np.random.Generator, toks: list[str], focus: list[str]) -> list[str]:
+        """Put the balanced tokens into the line without breaking words, numbers or dates."""
         if not focus:
             return toks
         if not toks:
             return focus
-        spaced = " " in toks and not all(is_cjk(t) for t in focus)
-        if spaced:
-            gaps = [0, len(toks)] + [i for i, t in enumerate(toks) if t == " "]
-            g = gaps[int(rng.integers(len(gaps)))]
-            if g == 0:
-                return focus + [" "] + toks
-            if g == len(toks):
-                return toks + [" "] + focus
-            return toks[:g] + [" "] + focus + toks[g:]
-        g = int(rng.integers(len(toks) + 1))
-        return toks[:g] + focus + toks[g:]
+        if all(is_cjk(t) for t in focus) and any(is_cjk(t) for t in toks):
+            g = int(rng.integers(len(toks) + 1))  # CJK text has no word boundaries to respect
+            return toks[:g] + focus + toks[g:]
+        if not self.charset.space:
+            return toks + focus if rng.random() < 0.5 else focus + toks
+        gaps = [0, len(toks)] + [i for i, t in enumerate(toks) if t == " "]
+        g = gaps[int(rng.integers(len(gaps)))]
+        if g == 0:
+            return focus + [" "] + toks
+        if g == len(toks):
+            return toks + [" "] + focus
+        return toks[:g] + [" "] + focus + toks[g:]
 
     # --- generators ---------------------------------------------------------------------------
     def _generate(
