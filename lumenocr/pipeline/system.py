@@ -76,10 +76,19 @@ class OCR:
         inputs (PDF, TIFF) use :meth:`read`."""
         if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
             return self.ocr_image(image)
-        pages = self.read(image)
-        if len(pages) != 1:
-            raise InputError(f"{_describe(image)} has {len(pages)} pages: use OCR.read() for multi-page inputs")
-        return pages[0]
+        # Check the page count before any OCR: a 300-page PDF must not be read only to be refused.
+        t0 = time.perf_counter()
+        pages = self._pages(image)
+        try:
+            first = next(pages, None)
+            if first is None or next(pages, None) is not None:
+                n = "no" if first is None else "several"
+                raise InputError(f"{_describe(image)} has {n} pages: use OCR.read() for multi-page inputs")
+        finally:
+            pages.close()
+        res = self.ocr_image(first.image, source=first.source, page=first.page)
+        res.seconds = time.perf_counter() - t0
+        return res
 
     def read(self, source) -> list[OCRResult]:
         """OCR every page of ``source``."""
