@@ -228,6 +228,33 @@ def test_exif_orientation_on_pil_input_applied_once():
     assert load_image(upright).shape == (90, 60, 3)
 
 
+def test_fast_path_reads_only_headers_with_pillow(monkeypatch):
+    # Decoding is on the hot path: OpenCV decodes the pixels, Pillow must never decode them too.
+    from PIL import ImageFile
+
+    img = pattern()
+    inputs = [
+        encode(img, ".png"),
+        encode(img, ".jpg"),
+        encode(img, ".webp"),
+        encode(img, ".bmp"),
+        with_orientation(rgb_pil(img), "PNG", 6),
+        with_orientation(rgb_pil(img), "JPEG", 6),
+    ]
+
+    calls = []
+    original = ImageFile.ImageFile.load
+
+    def counting_load(self):
+        calls.append(self.format)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
+    for data in inputs:
+        assert load_image(data).shape in ((60, 90, 3), (90, 60, 3))
+    assert calls == []
+
+
 # --- numpy and PIL inputs ------------------------------------------------------------------------------
 def test_numpy_inputs():
     img = pattern()

@@ -481,7 +481,10 @@ def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np
     if not _has_end_marker(data, fmt):
         # Either truncated or followed by extra bytes: let Pillow decode and judge.
         return next(iter(_pil_pages(header, fmt, source, options))).image
-    orientation = _exif_orientation(header) if fmt in ("jpeg", "png", "webp") else None
+    # Pillow's PNG getexif() decodes the whole image when no eXIf chunk precedes the pixels:
+    # only ask when the file has one at all.
+    has_exif = fmt in ("jpeg", "webp") or (fmt == "png" and b"eXIf" in data)
+    orientation = _exif_orientation(header) if has_exif else None
     expected = header.size
     header.close()
     buf = np.frombuffer(data, dtype=np.uint8)
