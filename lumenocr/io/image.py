@@ -6,9 +6,14 @@ Every image that enters lumenocr passes through here, so the rules live in one p
 * Fast path: JPEG/PNG/BMP/WebP are decoded by ``cv2.imdecode``; Pillow only reads the header
   first (size for the pixel limit, EXIF orientation), which costs microseconds and guards
   against decompression bombs before any pixel is allocated.
-* Pillow path: TIFF (multi-page, odd modes), GIF (first frame), and any JPEG/PNG whose end
-  marker is missing (to tell a truncated file from one with trailing bytes).
-* Truncated or corrupt images are errors, never a silently half-grey image.
+* Pillow path: TIFF (multi-page, odd modes), GIF (first frame), any JPEG/PNG/BMP/WebP whose
+  end marker is missing (to tell a truncated file from one with trailing bytes), and any file
+  OpenCV cannot decode (Pillow reads the variant or says what is wrong).
+* Truncated or corrupt images are errors, never a silently half-grey image. (Damage inside
+  JPEG entropy-coded data that leaves the file's structure intact cannot be detected by
+  either library: it decodes with visible artefacts.)
+* Animated GIF/WebP/APNG: the first frame. A 32-bit BMP whose alpha is zero everywhere is
+  read as opaque (the Windows convention).
 * EXIF orientation is applied. Grayscale becomes 3 channels. Transparency is composited on
   white. 16-bit and other wide data is scaled to 8 bits by ``value * 255 / max(peak, 255)``
   where ``peak`` is the image's maximum colour value: full-range 16-bit data comes out as
