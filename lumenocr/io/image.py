@@ -33,7 +33,13 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from lumenocr.errors import ImageDecodeError, ImageTooLargeError, InputError, UnsupportedFormatError
+from lumenocr.errors import (
+    ConfigError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    InputError,
+    UnsupportedFormatError,
+)
 
 #: Formats lumenocr reads, as returned by :func:`sniff_format`.
 IMAGE_FORMATS = ("jpeg", "png", "bmp", "webp", "tiff", "gif")
@@ -75,8 +81,6 @@ class LoadOptions:
     pdf_password: str | None = None
 
     def __post_init__(self) -> None:
-        from lumenocr.errors import ConfigError
-
         if not 1 <= self.pdf_dpi <= 2400:
             raise ConfigError(f"pdf_dpi must be in 1..2400, got {self.pdf_dpi}")
         for name in ("max_pixels", "max_pdf_side", "max_download_bytes"):
@@ -99,8 +103,6 @@ class LoadOptions:
 
 def parse_page_spec(spec: str) -> list[int]:
     """Turn a 1-based page list as users write it (``"1-3,5"``) into 0-based indices ``[0, 1, 2, 4]``."""
-    from lumenocr.errors import ConfigError
-
     pages: list[int] = []
     for part in spec.replace(" ", "").split(","):
         first, sep, last = part.partition("-")
