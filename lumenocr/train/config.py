@@ -29,6 +29,7 @@ class GlobalConfig:
     device: str = "auto"  # "auto" (CUDA when available), "cpu", "cuda", "cuda:1"
     epochs: int = 10
     max_steps: int | None = None  # overrides epochs when set
+    max_minutes: float | None = None  # wall-clock budget: stop (evaluate, save) once exceeded
     log_every: int = 10  # steps between console / CSV log rows
     eval_every: int = 0  # steps between evaluations; 0 = at the end of every epoch
     save_every: int = 0  # steps between resumable checkpoints; 0 = at evaluations and the end
@@ -38,6 +39,7 @@ class GlobalConfig:
     use_space_char: bool = True
     max_text_length: int = 25
     amp: bool = True  # mixed precision, used on CUDA only
+    threads: int | None = None  # torch CPU threads (None = torch's default); 1 on a busy shared CPU
     progress_bar: bool = True
 
     def __post_init__(self) -> None:

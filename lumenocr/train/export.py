@@ -85,3 +85,22 @@ def export_onnx(checkpoint: str | Path, output: str | Path, opset: int = 17) -> 
     write_onnx_metadata(str(out), model_meta(cfg, dictionary))
     log.info("exported %s model to %s", cfg.task, out)
     return out
+
+
+def parity(checkpoint: str | Path, onnx_path: str | Path, seed: int = 0) -> float:
+    """Largest absolute difference between torch and ONNX Runtime on random inputs of two sizes."""
+    import numpy as np
+    import onnxruntime as ort
+
+    model, cfg, _ = load_trained(checkpoint)
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    gen = torch.Generator().manual_seed(seed)
+    worst = 0.0
+    base = sample_input(cfg)
+    for batch, extra_w in ((1, 0), (3, 64)):
+        x = torch.randn(batch, 3, base.shape[2], base.shape[3] + extra_w, generator=gen)
+        with torch.inference_mode():
+            ref = model(x).numpy()
+        got = session.run(None, {"x": x.numpy()})[0]
+        worst = max(worst, float(np.abs(ref - got).max()))
+    return worst

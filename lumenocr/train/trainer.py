@@ -87,6 +87,45 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool, rank: int = 0, wor
     return order[rank::world]
 
 
+def make_dictionary(cfg: TrainConfig) -> Dictionary | None:
+    """The recognizer's dictionary (None for det/cls)."""
+    if cfg.task != "rec":
+        return None
+    path = Path(cfg.global_.character_dict or "")
+    if not path.is_file():
+        raise InputNotFoundError(f"character dictionary not found: {path}")
+    return Dictionary(load_dictionary(str(path)), cfg.global_.use_space_char)
+
+
+def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | None):
+    """The train (augmented) or eval dataset described by ``data``."""
+    g = cfg.global_
+    if cfg.task == "det":
+        ds = DetDataset(
+            data.label_files,
+            augment=cfg.det_augment(data, train),
+            targets=cfg.det_targets(data),
+            normalize=cfg.preprocess(),  # type: ignore[arg-type]
+            ratio_list=data.ratio_list,
+            seed=g.seed,
+        )
+    else:
+        ds = RecDataset(
+            data.label_files,
+            data.lmdb,
+            dictionary,
+            cfg.train.image_shape,
+            g.max_text_length,
+            data.ratio_list,
+            cfg.rec_augment(data) if train else None,
+            g.seed,
+            task=cfg.task,
+        )
+    if data.limit is not None:
+        ds.items = ds.items[: data.limit]
+    return ds
+
+
 class CSVLog:
     """Append-only CSV with a fixed header; on resume, rows after the resumed step are dropped."""
 
@@ -121,16 +160,12 @@ class Trainer:
         if self.device.type == "cuda" and self.dist.world > 1:
             self.device = torch.device("cuda", self.dist.local_rank)
         seed_everything(g.seed)
+        if g.threads:
+            torch.set_num_threads(g.threads)
         self.out_dir = Path(g.output_dir)
         self.task = cfg.task
-        self.dictionary: Dictionary | None = None
-        num_classes = None
-        if self.task == "rec":
-            path = Path(g.character_dict or "")
-            if not path.is_file():
-                raise InputNotFoundError(f"character dictionary not found: {path}")
-            self.dictionary = Dictionary(load_dictionary(str(path)), g.use_space_char)
-            num_classes = self.dictionary.num_classes
+        self.dictionary = make_dictionary(cfg)
+        num_classes = self.dictionary.num_classes if self.dictionary else None
         self.model: OCRModel = build_model(cfg.model, num_classes).to(self.device)
         loss_kw = {k: v for k, v in cfg.loss.items() if k != "name"}
         self.loss_fn = LOSSES[cfg.loss["name"]](**loss_kw)
@@ -164,31 +199,7 @@ class Trainer:
 
     # --- data ------------------------------------------------------------------------------------
     def _dataset(self, data, train: bool):
-        cfg, g = self.cfg, self.cfg.global_
-        if self.task == "det":
-            ds = DetDataset(
-                data.label_files,
-                augment=cfg.det_augment(data, train),
-                targets=cfg.det_targets(data),
-                normalize=cfg.preprocess(),  # type: ignore[arg-type]
-                ratio_list=data.ratio_list,
-                seed=g.seed,
-            )
-        else:
-            ds = RecDataset(
-                data.label_files,
-                data.lmdb,
-                self.dictionary,
-                data.image_shape if train else cfg.train.image_shape,
-                g.max_text_length,
-                data.ratio_list,
-                cfg.rec_augment(data) if train else None,
-                g.seed,
-                task=self.task,
-            )
-        if data.limit is not None:
-            ds.items = ds.items[: data.limit]
-        return ds
+        return make_dataset(self.cfg, data, train, self.dictionary)
 
     def _loader(self, epoch: int, skip_batches: int) -> DataLoader:
         data = self.cfg.train
@@ -363,7 +374,9 @@ class Trainer:
             bar = tqdm(total=self.total_steps, initial=self.step, desc="train", dynamic_ncols=True)
         self.ddp_model.train()
         t0, seen, samples_total, time_total = time.perf_counter(), 0, 0, 0.0
+        deadline = time.monotonic() + 60 * g.max_minutes if g.max_minutes else None
         last: dict[str, float] = {}
+        is_last = False
         while self.step < self.total_steps:
             epoch, done = divmod(self.step, self.steps_per_epoch)
             for batch in self._loader(epoch, done):
@@ -376,7 +389,8 @@ class Trainer:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
-                if main and (self.step % max(1, g.log_every) == 0 or self.step == self.total_steps):
+                is_last = self.step == self.total_steps or (deadline is not None and self._past(deadline))
+                if main and (self.step % max(1, g.log_every) == 0 or is_last):
                     dt = time.perf_counter() - t0
                     samples_total, time_total = samples_total + seen, time_total + dt
                     row = {
@@ -397,13 +411,14 @@ class Trainer:
                             seen / dt,
                         )
                     t0, seen = time.perf_counter(), 0
-                is_last = self.step == self.total_steps
                 if self.step % eval_every == 0 or is_last:
                     self._evaluate_and_save(metric, eval_log)
                 elif self.step % save_every == 0:
                     self.save("latest.pt")
                 if is_last:
                     break
+            if is_last:
+                break
         if bar is not None:
             bar.close()
         if self.dist.world > 1:
@@ -418,6 +433,17 @@ class Trainer:
             "samples_per_s": samples_total / time_total if time_total else None,
             "output_dir": str(self.out_dir),
         }
+
+    def _past(self, deadline: float) -> bool:
+        """Whether the time budget is spent (decided by rank 0, so all processes stop together)."""
+        flag = torch.tensor([time.monotonic() > deadline], dtype=torch.int32)
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.broadcast(flag, 0)
+        if flag.item():
+            log.info("time budget global.max_minutes reached at step %d", self.step)
+        return bool(flag.item())
 
     def _evaluate_and_save(self, metric: str, eval_log: CSVLog | None) -> None:
         if self.dist.main:
