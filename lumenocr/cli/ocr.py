@@ -122,10 +122,14 @@ def register(subparsers) -> None:
         choices=("max", "min"),
         help="max: shrink the longer side to PX; min: enlarge the shorter side to PX",
     )
-    det.add_argument("--thresh", type=float, help="pixel threshold on the probability map (0.3)")
-    det.add_argument("--box-thresh", type=float, help="minimum mean probability inside a box (0.6)")
-    det.add_argument("--unclip-ratio", type=float, help="how far boxes are grown from the text kernel (1.5)")
-    det.add_argument("--max-candidates", type=int, help="most boxes considered per image (1000)")
+    det.add_argument("--thresh", type=float, metavar="P", help="pixel threshold on the probability map (0.3)")
+    det.add_argument(
+        "--box-thresh", type=float, metavar="P", help="minimum mean probability inside a box (0.6)"
+    )
+    det.add_argument(
+        "--unclip-ratio", type=float, metavar="R", help="how far boxes are grown from the text kernel (1.5)"
+    )
+    det.add_argument("--max-candidates", type=int, metavar="N", help="most boxes considered per image (1000)")
     det.add_argument(
         "--score-mode", choices=("fast", "slow"), help="box score over its rectangle or its contour"
     )
@@ -160,7 +164,7 @@ def register(subparsers) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="OCR N files at once in N processes (each with --threads, default 1)",
+        help="OCR N files at once in N processes (each uses --threads threads, default 1)",
     )
     perf.add_argument(
         "--providers",
