@@ -134,7 +134,12 @@ class OCR:
                 lines.append(TextLine(poly.tolist(), rec.text, rec.score, dscore, angle, words))
         elif self.recognizer is None:
             lines = [TextLine(p.tolist(), "", 0.0, s) for p, s in zip(polys, det_scores)]
-        order, rows = reading_order([np.asarray(ln.points) for ln in lines])
+        points = [np.asarray(ln.points, dtype=np.float64) for ln in lines]
+        if 2 * sum(ln.angle == 180 for ln in lines) > len(lines):
+            # Most lines read upside down: the page is, so order them in its own frame
+            # (otherwise the last line comes first). Boxes stay in image coordinates.
+            points = [np.array([w, h]) - p for p in points]
+        order, rows = reading_order(points)
         pos = {old: new for new, old in enumerate(order)}
         lines = [lines[i] for i in order]
         rows = [[pos[i] for i in r] for r in rows]
