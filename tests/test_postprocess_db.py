@@ -191,6 +191,9 @@ def test_unclip_distance():
         {"thresh": 0.0},
         {"box_thresh": -0.1},
         {"unclip_ratio": 0},
+        {"max_candidates": 0},
+        {"max_candidates": -1},
+        {"min_size": -1},
     ],
 )
 def test_invalid_knobs(kw):
