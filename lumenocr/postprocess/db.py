@@ -43,7 +43,9 @@ class DBPostProcess:
             raise ConfigError(f"unclip_ratio must be > 0, got {self.unclip_ratio}")
         # A negative count would slice contours[:-n] and silently drop the last ones.
         if self.max_candidates < 1 or self.min_size < 0:
-            raise ConfigError(f"max_candidates must be >= 1 and min_size >= 0; got {self.max_candidates}, {self.min_size}")
+            raise ConfigError(
+                f"max_candidates must be >= 1 and min_size >= 0; got {self.max_candidates}, {self.min_size}"
+            )
 
     def to_dict(self) -> dict:
         return {
