@@ -20,7 +20,8 @@ def load_dictionary(path: str) -> list[str]:
     Lines are kept verbatim except for the line break, so entries that are themselves a
     space or a full-width space survive.
     """
-    with open(path, encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark (Windows editors add one) must not glue onto the first entry.
+    with open(path, encoding="utf-8-sig") as f:
         text = f.read()
     entries = text.split("\n")
     entries = [e[:-1] if e.endswith("\r") else e for e in entries]
