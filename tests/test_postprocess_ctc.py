@@ -127,6 +127,12 @@ def test_load_dictionary_crlf_and_trailing_newline(tmp_path):
     assert load_dictionary(str(f)) == ["x", "y"]
 
 
+def test_load_dictionary_ignores_byte_order_mark(tmp_path):
+    f = tmp_path / "keys.txt"
+    f.write_bytes("\ufeffa\nb\n".encode())
+    assert load_dictionary(str(f)) == ["a", "b"]
+
+
 # -- beam search -------------------------------------------------------------------------------
 def test_beam_equals_greedy_when_one_path_dominates():
     p = probs_from([1, 1, _, 2, _, 3, 4, 4, 1], conf=[0.97] * 9)
