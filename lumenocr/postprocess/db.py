@@ -79,7 +79,9 @@ class DBPostProcess:
         polys: list[np.ndarray] = []
         scores: list[float] = []
         for contour in contours[: self.max_candidates]:
-            if len(contour) < 4 and self.box_type == "quad" or len(contour) < 3:
+            # CHAIN_APPROX_SIMPLE leaves 3 points for a triangle with a 45-degree side: still a
+            # region (its min-area rectangle). Polygons need 4 points after approxPolyDP, checked there.
+            if len(contour) < 3:
                 continue
             out = self._contour_to_box(prob, contour)
             if out is None:
