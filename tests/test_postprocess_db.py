@@ -162,10 +162,10 @@ def test_poly_on_curved_band():
 def test_three_point_contour_is_kept():
     # A right triangle with a 45-degree side: its contour has 3 points after CHAIN_APPROX_SIMPLE.
     prob = np.zeros((100, 100), np.float32)
-    cv2.fillPoly(prob, [np.array([[20, 20], [80, 80], [20, 80]], np.int32)], 0.9)
+    cv2.fillPoly(prob, [np.array([[40, 40], [70, 70], [40, 70]], np.int32)], 0.9)
     polys, scores = DBPostProcess(box_thresh=0.3)(prob, (100, 100))
     assert len(polys) == 1
-    assert Polygon(polys[0]).buffer(0.5).contains(Polygon([[20, 20], [80, 80], [20, 80]]))
+    assert Polygon(polys[0]).buffer(0.5).contains(Polygon([[40, 40], [70, 70], [40, 70]]))
 
 
 def test_boxes_clipped_inside_image():
