@@ -95,7 +95,9 @@ def _run(kind, config, tasks, task_fn, count, out_dir, seed, workers, fmt, progr
     pool = None
     try:
         if workers == 1:
+            threads = cv2.getNumThreads()
             _init(kind, config, seed)
+            cv2.setNumThreads(threads)  # in-process: leave the caller's OpenCV settings alone
             results = map(task_fn, tasks)
         else:
             pool = mp.get_context().Pool(workers, initializer=_init, initargs=(kind, config, seed))
@@ -104,9 +106,14 @@ def _run(kind, config, tasks, task_fn, count, out_dir, seed, workers, fmt, progr
             for index, image, label, word_label in batch:
                 writer.add(index, image, label, word_label)
             bar.update(len(batch))
+        if pool is not None:
+            pool.close()
+            pool.join()
+            pool = None
     finally:
         bar.close()
         writer.close()
+        _STATE.clear()  # in-process runs: release fonts and caches
         if pool is not None:
             pool.terminate()
     return GenerateReport(kind, count, str(out), fmt, workers, time.perf_counter() - t0)
