@@ -28,28 +28,46 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import Polygon
 
-__all__ = ["ImageMatch", "match_polygons", "to_geometry"]
+__all__ = ["ImageMatch", "match_polygons", "to_geometries", "to_geometry"]
 
 _EMPTY = Polygon()
 
 
-def to_geometry(points) -> shapely.Geometry:
-    """A valid shapely geometry for a polygon given as ``(N, 2)`` points (empty when degenerate)."""
+def _repair(geom) -> shapely.Geometry:
+    """The areal part of ``make_valid(geom)``: every lobe of a bow tie, nothing of a flat polygon."""
+    geom = shapely.make_valid(geom)
+    if geom.geom_type == "GeometryCollection":  # keep the areal parts, drop stray lines/points
+        parts = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else _EMPTY
+    return geom if geom.geom_type in ("Polygon", "MultiPolygon") else _EMPTY
+
+
+def _points(points) -> np.ndarray | None:
     try:
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     except (TypeError, ValueError):
-        return _EMPTY
-    if len(pts) < 3 or not np.isfinite(pts).all():
-        return _EMPTY
-    geom = Polygon(pts)
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-        if geom.geom_type == "GeometryCollection":  # keep the areal parts, drop stray lines/points
-            parts = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-            geom = shapely.union_all(parts) if parts else _EMPTY
-        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
-            geom = _EMPTY
-    return geom
+        return None
+    return pts if len(pts) >= 3 and np.isfinite(pts).all() else None
+
+
+def to_geometry(points) -> shapely.Geometry:
+    """A valid shapely geometry for a polygon given as ``(N, 2)`` points (empty when degenerate)."""
+    return to_geometries([points])[0]
+
+
+def to_geometries(polygons: Sequence) -> np.ndarray:
+    """:func:`to_geometry` for many polygons at once (vectorised per vertex count)."""
+    out = np.full(len(polygons), _EMPTY, dtype=object)
+    by_count: dict[int, list[int]] = {}
+    pts = [_points(p) for p in polygons]
+    for i, p in enumerate(pts):
+        if p is not None:
+            by_count.setdefault(len(p), []).append(i)
+    for idx in by_count.values():
+        out[idx] = shapely.polygons(np.stack([pts[i] for i in idx]))
+    for i in np.flatnonzero(~shapely.is_valid(out)):
+        out[i] = _repair(out[i])
+    return out
 
 
 @dataclass
@@ -99,8 +117,8 @@ def match_polygons(
     """Match one image's predicted polygons to its ground-truth polygons (rules in the module docstring)."""
     n_g, n_p = len(gt_polygons), len(pred_polygons)
     g_ign = np.zeros(n_g, bool) if gt_ignore is None else np.asarray(gt_ignore, bool).reshape(n_g)
-    g_geo = np.array([to_geometry(p) for p in gt_polygons], dtype=object)
-    p_geo = np.array([to_geometry(p) for p in pred_polygons], dtype=object)
+    g_geo = to_geometries(gt_polygons)
+    p_geo = to_geometries(pred_polygons)
     g_area = shapely.area(g_geo) if n_g else np.zeros(0)
     p_area = shapely.area(p_geo) if n_p else np.zeros(0)
     result = ImageMatch(
@@ -115,6 +133,18 @@ def match_polygons(
     # Candidate pairs from bounding-box overlap (STRtree), then exact areas, vectorised.
     tree = shapely.STRtree(g_geo)
     p_idx, g_idx = tree.query(p_geo, predicate="intersects")
+    # Exact overlays are the expensive part: skip pairs whose bounding-box overlap already rules out
+    # both a match and "mostly inside a don't-care region".
+    p_b, g_b = shapely.bounds(p_geo[p_idx]), shapely.bounds(g_geo[g_idx])
+    bw = np.minimum(p_b[:, 2], g_b[:, 2]) - np.maximum(p_b[:, 0], g_b[:, 0])
+    bh = np.minimum(p_b[:, 3], g_b[:, 3]) - np.maximum(p_b[:, 1], g_b[:, 1])
+    pa, ga = p_area[p_idx], g_area[g_idx]
+    bound = np.minimum(np.clip(bw, 0, None) * np.clip(bh, 0, None), np.minimum(pa, ga))
+    iou_bound = np.divide(bound, pa + ga - bound, out=np.zeros_like(bound), where=pa + ga - bound > 0)
+    inside_bound = np.divide(bound, pa, out=np.zeros_like(bound), where=pa > 0)
+    eps = 1e-9  # the bound must never drop a pair over float rounding
+    keep = (iou_bound >= iou_threshold - eps) | (g_ign[g_idx] & (inside_bound > dontcare_overlap - eps))
+    p_idx, g_idx = p_idx[keep], g_idx[keep]
     inter = _intersection_areas(p_geo[p_idx], g_geo[g_idx]) if len(p_idx) else np.zeros(0)
     union = p_area[p_idx] + g_area[g_idx] - inter
     iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
