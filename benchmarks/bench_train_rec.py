@@ -36,6 +36,15 @@ from lumenocr.train.trainer import Trainer  # noqa: E402
 CHARS = string.digits + string.ascii_lowercase + string.ascii_uppercase
 
 
+def generated(folder: Path, count: int, seed: int, chars: str) -> Path:
+    """The generated set in ``folder``, made unless an identical one (same count) is already there."""
+    label = folder / "label.txt"
+    same_dict = label.is_file() and (folder / "dict.txt").read_text() == "\n".join(chars) + "\n"
+    if same_dict and len(label.read_text().splitlines()) == count:
+        return label
+    return make_rec_set(folder, count, seed=seed, chars=chars, min_len=4, max_len=10)
+
+
 def score(model: Path, label_file: Path, normalize: str, limit: int | None = None) -> dict:
     samples = read_rec_labels(label_file)[:limit]
     crops = [read_image(resolve_image(label_file, s.image_path)) for s in samples]
@@ -62,6 +71,7 @@ def main() -> int:
     ap.add_argument("--lr", type=float, default=0.002)
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "lumenocr_bench_train_rec"))
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--steps", type=int, help="max_steps (default: calibrated to fill --minutes)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 suits a busy shared CPU)")
     ap.add_argument("--workers", type=int, default=0, help="data-loader processes")
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "train.md"))
@@ -70,10 +80,8 @@ def main() -> int:
     work = Path(args.work)
     dict_chars = CHARS
     t0 = time.time()
-    train_labels = make_rec_set(
-        work / "train", args.train_count, seed=0, chars=dict_chars, min_len=4, max_len=10
-    )
-    val_labels = make_rec_set(work / "val", args.val_count, seed=1, chars=dict_chars, min_len=4, max_len=10)
+    train_labels = generated(work / "train", args.train_count, 0, dict_chars)
+    val_labels = generated(work / "val", args.val_count, 1, dict_chars)
     gen_s = time.time() - t0
     out = work / "run"
     overrides = [
@@ -100,7 +108,19 @@ def main() -> int:
         "model.neck.hidden_size=64",
     ]
     config = REPO / "configs" / "rec_crnn_mv3.yml"
+    steps = calibrate(args, config, overrides, work)
+    cfg = load_config(config, [*overrides, f"global.max_steps={steps}"])
+    trainer = Trainer(cfg)
+    t = time.perf_counter()
+    summary = trainer.fit()
+    train_s = time.perf_counter() - t
+    return report(args, trainer, summary, train_s, out, val_labels, gen_s)
+
+
+def calibrate(args, config: Path, overrides: list[str], work: Path) -> int:
     # calibrate: steps/s on this machine now, so the cosine schedule ends near the time budget
+    if args.steps:
+        return args.steps
     cal = Trainer(
         load_config(
             config,
@@ -118,11 +138,10 @@ def main() -> int:
     rate = 15 / (time.perf_counter() - t)
     steps = max(100, int(rate * args.minutes * 60 * 0.9))
     logging.info("calibration: %.2f steps/s -> max_steps %d", rate, steps)
-    cfg = load_config(config, [*overrides, f"global.max_steps={steps}"])
-    trainer = Trainer(cfg)
-    t = time.perf_counter()
-    summary = trainer.fit()
-    train_s = time.perf_counter() - t
+    return steps
+
+
+def report(args, trainer, summary, train_s, out: Path, val_labels: Path, gen_s: float) -> int:
     onnx_path = export_onnx(out / "best.pt", out / "rec.onnx")
     diff = parity(out / "best.pt", onnx_path)
     held_out = score(onnx_path, val_labels, "exact")
@@ -141,7 +160,7 @@ def main() -> int:
     print(json.dumps(result, indent=2))
     lines = [
         f"\n## CRNN (MobileNetV3-small x0.5 + BiLSTM) from scratch, {args.minutes:g}-minute budget\n",
-        f"- Command: `nice -n 5 python benchmarks/bench_train_rec.py --minutes {args.minutes:g}` "
+        f"- Command: `nice -n 5 python benchmarks/bench_train_rec.py {' '.join(sys.argv[1:])}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
         f"device {trainer.device}, torch threads {__import__('torch').get_num_threads()})",
         f"- Data: {args.train_count} generated lines (OpenCV Hershey fonts, 62 alphanumerics, 4-10 chars), "
