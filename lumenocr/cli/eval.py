@@ -1,8 +1,14 @@
-"""``lumenocr eval det|rec|e2e``: score predictions (or a model) against ground-truth labels.
+"""lumenocr eval det|rec|e2e: score predictions (or a model) against ground-truth labels.
 
-Ground truth (``--gt``): a PaddleOCR label file, a dataset folder holding ``label.txt``, or ICDAR
-``gt_img_N.txt`` files (one file or their folder). Predictions: a lumenocr JSONL file
-(``--pred``), or ``--model NAME`` to run a zoo model over the dataset's images.
+Ground truth (--gt): a PaddleOCR label file, a dataset folder holding label.txt, or ICDAR
+gt_img_N.txt files (one file or their folder). Predictions: a lumenocr JSONL file (--pred),
+or --model NAME to run a zoo model over the dataset's images.
+
+examples:
+  lumenocr eval det --gt data/icdar2015_test --pred out.jsonl --words
+  lumenocr eval e2e --gt data/icdar2015_test --model ppocrv6-small --words --normalize icdar
+  lumenocr eval rec --gt data/icdar2015_rec_test/label.txt --model ppocrv6-small --json rec.json
+  lumenocr eval e2e --gt data/funsd_train --pred out.jsonl --page-text
 """
 
 from __future__ import annotations
