@@ -81,6 +81,10 @@ class OnnxEngine:
             "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
             "none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
         }
+        if options.graph_optimization not in levels:
+            raise ConfigError(
+                f"graph_optimization must be one of {', '.join(levels)}, got {options.graph_optimization!r}"
+            )
         so.graph_optimization_level = levels[options.graph_optimization]
         providers = options.resolved_providers()  # outside the try: a bad name is a ConfigError, not a bad file
         try:
