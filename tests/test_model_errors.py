@@ -241,6 +241,13 @@ def test_unknown_provider_is_a_config_error():
         OCR(providers=("gpu9",))
 
 
+def test_bad_graph_optimization_level(tmp_path):
+    det = tiny_det(tmp_path / "det.onnx")
+    with pytest.raises(ConfigError, match="graph_optimization"):
+        OnnxEngine(det, RuntimeOptions(graph_optimization="max"))
+    assert OnnxEngine(det, RuntimeOptions(graph_optimization="basic")).output_shape[1] == 1
+
+
 def test_unknown_zoo_model_name():
     with pytest.raises(ModelNotFoundError, match="ppocrv6-small"):
         OCR(model="ppocrv0")
