@@ -63,6 +63,10 @@ def _build(part: str, table: dict[str, type], spec: dict[str, Any], **given: Any
 def build_model(config: ModelConfig, num_classes: int | None = None, in_channels: int = 3) -> OCRModel:
     """Build the model; ``num_classes`` is required for CTC heads (blank + dictionary [+ space])."""
     mode = TASK_MODES[config.task]
+    head_name = dict(config.head).get("name")
+    expected = {"det": "DBHead", "rec": "CTCHead", "cls": "ClsHead"}[config.task]
+    if head_name != expected:
+        raise ConfigError(f"model.task {config.task!r} needs head {expected}, got {head_name!r}")
     backbone = _build("backbone", BACKBONES, config.backbone, in_channels=in_channels, mode=mode)
     channels = backbone.out_channels
     neck = None
@@ -76,7 +80,4 @@ def build_model(config: ModelConfig, num_classes: int | None = None, in_channels
             raise ConfigError("a CTCHead needs a character dictionary (global.character_dict)")
         extra["num_classes"] = num_classes
     head = _build("head", HEADS, head_spec, in_channels=channels, **extra)
-    expected = {"det": "DBHead", "rec": "CTCHead", "cls": "ClsHead"}[config.task]
-    if head_spec.get("name") != expected:
-        raise ConfigError(f"model.task {config.task!r} needs head {expected}, got {head_spec.get('name')!r}")
     return OCRModel(config.task, backbone, neck, head)

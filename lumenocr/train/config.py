@@ -176,6 +176,30 @@ class TrainConfig:
         return from_dict(DBTargets, data.targets, "targets")
 
 
+def _typed(cls: type, data: dict[str, Any] | None, where: str):
+    """``from_dict`` that also checks numeric fields, accepting YAML's ``1e-3`` (read as a string)."""
+    data = dict(data or {})
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        kind = kinds.get(key, "")
+        base = kind.split("|")[0].strip()
+        if base not in ("int", "float") or value is None:
+            continue
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ConfigError(f"{where}.{key} must be a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}.{key} must be a number, got {value!r}")
+        if base == "int":
+            if float(value) != int(value):
+                raise ConfigError(f"{where}.{key} must be an integer, got {value!r}")
+            value = int(value)
+        data[key] = value if base == "int" else float(value)
+    return from_dict(cls, data, where)
+
+
 SECTIONS = ("global", "model", "loss", "optimizer", "schedule", "train", "eval", "inference")
 DEFAULT_LOSS = {"det": "DBLoss", "rec": "CTCLoss", "cls": "ClsLoss"}
 
@@ -215,7 +239,8 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
     if "model" not in raw or "train" not in raw:
         raise ConfigError("a training config needs 'model' and 'train' sections")
     model = from_dict(ModelConfig, raw["model"], "model")
-    loss = dict(raw.get("loss") or {"name": DEFAULT_LOSS[model.task]})
+    loss = dict(raw.get("loss") or {})
+    loss.setdefault("name", DEFAULT_LOSS[model.task])
     loss_name = loss.get("name")
     if loss_name != DEFAULT_LOSS[model.task]:
         raise ConfigError(
@@ -225,13 +250,13 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
 
     from_dict(LOSSES[loss_name], {k: v for k, v in loss.items() if k != "name"}, "loss")  # validate keys
     cfg = TrainConfig(
-        global_=from_dict(GlobalConfig, raw.get("global"), "global"),
+        global_=_typed(GlobalConfig, raw.get("global"), "global"),
         model=model,
         loss=loss,
-        optimizer=from_dict(OptimizerConfig, raw.get("optimizer"), "optimizer"),
-        schedule=from_dict(ScheduleConfig, raw.get("schedule"), "schedule"),
-        train=from_dict(DataConfig, raw["train"], "train"),
-        eval=from_dict(DataConfig, raw["eval"], "eval") if raw.get("eval") else None,
+        optimizer=_typed(OptimizerConfig, raw.get("optimizer"), "optimizer"),
+        schedule=_typed(ScheduleConfig, raw.get("schedule"), "schedule"),
+        train=_typed(DataConfig, raw["train"], "train"),
+        eval=_typed(DataConfig, raw["eval"], "eval") if raw.get("eval") else None,
         inference=from_dict(InferenceConfig, raw.get("inference"), "inference"),
         raw=copy.deepcopy(raw),
     )

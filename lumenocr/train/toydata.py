@@ -117,3 +117,54 @@ def make_det_set(out_dir: str | Path, count: int, seed: int = 0, size: tuple[int
         rows.append(f"images/{i:05d}.jpg\t{json.dumps(boxes)}\n")
     (out / "label.txt").write_text("".join(rows), encoding="utf-8")
     return out / "label.txt"
+
+
+def tiny_config(
+    task: str, train_label: str | Path, val_label: str | Path, out_dir: str | Path, **global_: object
+) -> dict:
+    """A raw training config for a very small model (smoke tests, CI's train -> export chain)."""
+    g: dict = {
+        "output_dir": str(out_dir),
+        "max_steps": 4,
+        "log_every": 1,
+        "progress_bar": False,
+        "threads": 1,
+        "seed": 7,
+    }
+    g.update(global_)
+    if task == "det":
+        return {
+            "global": g,
+            "model": {
+                "task": "det",
+                "backbone": {"name": "MobileNetV3", "model_name": "small", "scale": 0.35},
+                "neck": {"name": "DBFPN", "out_channels": 32},
+                "head": {"name": "DBHead"},
+            },
+            "schedule": {"name": "cosine", "warmup_steps": 1},
+            "train": {"label_files": [str(train_label)], "batch_size": 2, "augment": {"size": 128}},
+            "eval": {"label_files": [str(val_label)]},
+            "inference": {"preprocess": {"limit_side_len": 256}},
+        }
+    g.setdefault("character_dict", str(Path(train_label).parent / "dict.txt"))
+    g.setdefault("use_space_char", False)
+    g.setdefault("max_text_length", 10)
+    return {
+        "global": g,
+        "model": {
+            "task": task,
+            "backbone": {"name": "MobileNetV3", "model_name": "small", "scale": 0.35},
+            "neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 16}
+            if task == "rec"
+            else None,
+            "head": {"name": "CTCHead" if task == "rec" else "ClsHead"},
+        },
+        "schedule": {"name": "cosine", "warmup_steps": 1},
+        "train": {
+            "label_files": [str(train_label)],
+            "batch_size": 4,
+            "image_shape": [32, 128],
+            "augment": {"aug_prob": 0.5},
+        },
+        "eval": {"label_files": [str(val_label)], "batch_size": 8},
+    }
