@@ -1,12 +1,11 @@
 """Resuming from a checkpoint continues the loss and LR curves exactly where they stopped."""
 
+import contextlib
 import csv
 
 import pytest
 
 pytest.importorskip("torch")
-
-import contextlib
 
 from lumenocr.train.config import apply_overrides, build_config  # noqa: E402
 from lumenocr.train.toydata import make_rec_set, tiny_config  # noqa: E402
