@@ -135,6 +135,30 @@ def test_upside_down_page_reads_like_the_upright_one(ocr):
         np.testing.assert_allclose(cb, (w - 1 - ca[0], h - 1 - ca[1]), atol=4)
 
 
+@pytest.mark.parametrize("degrees", [0, 7])
+def test_word_boxes_cover_rendered_words(ocr, degrees):
+    # Words drawn at known places (Pillow's text boxes), the page optionally turned.
+    font = ImageFont.load_default(size=40)
+    page = Image.new("RGB", (1100, 200), "white")
+    draw = ImageDraw.Draw(page)
+    words, truth, x = ["Invoice", "number", "42-17", "paid", "in", "full"], [], 40.0
+    for wd in words:
+        x0, y0, x1, y1 = draw.textbbox((x, 60), wd, font=font)
+        draw.text((x, 60), wd, font=font, fill="black")
+        truth.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float))
+        x = x1 + draw.textlength(" ", font=font)
+    m = cv2.getRotationMatrix2D((550, 100), degrees, 1.0)
+    img = cv2.warpAffine(
+        cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR), m, (1100, 200), borderValue=(255, 255, 255)
+    )
+    res = ocr(img)
+    found = [w for ln in res.lines for w in ln.words]
+    assert [w.text for w in found] == words
+    for w, t in zip(found, truth):
+        # Measured IoU 0.54-0.84: word boxes span the line's full height, Pillow's are tight.
+        assert iou(w.points, t @ m[:, :2].T + m[:, 2]) >= 0.4, w.text
+
+
 def test_recognition_accuracy_on_icdar2015_crops(ocr):
     d = need("icdar2015_rec_test")
     items = [ln.split("\t", 1) for ln in (d / "label.txt").read_text(encoding="utf-8").splitlines()[:50]]
