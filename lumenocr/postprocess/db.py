@@ -116,7 +116,7 @@ class DBPostProcess:
             return None
         if self.box_type == "quad":
             return order_quad(cv2.boxPoints(rect)), score
-        return expanded.astype(np.float32), score
+        return _clockwise_from_top_left(expanded.astype(np.float32)), score
 
     @staticmethod
     def _score(prob: np.ndarray, polygon: np.ndarray) -> float:
@@ -131,6 +131,16 @@ class DBPostProcess:
         shifted = (p - np.array([x0, y0], np.float32)).round().astype(np.int32)
         cv2.fillPoly(mask, [shifted], 1)
         return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
+
+
+def _clockwise_from_top_left(poly: np.ndarray) -> np.ndarray:
+    """Polygons follow the quads' convention (results contract): clockwise on screen, starting
+    at the point nearest the top-left corner of their bounding box."""
+    x, y = poly[:, 0], poly[:, 1]
+    if float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) < 0:
+        poly = poly[::-1]
+    start = int(np.argmin((poly[:, 0] - x.min()) + (poly[:, 1] - y.min())))
+    return np.ascontiguousarray(np.roll(poly, -start, axis=0))
 
 
 def unclip(polygon: np.ndarray, ratio: float) -> np.ndarray | None:
