@@ -149,7 +149,10 @@ def test_poly_on_curved_band():
     assert len(polys) == 1 and scores[0] == pytest.approx(0.9, abs=0.05)
     poly = polys[0]
     assert len(poly) > 4
-    assert signed_area(poly) > 0  # clockwise on screen
+    assert signed_area(poly) > 0  # clockwise on screen ...
+    # ... from the point nearest the top-left of its bounding box, as for quads
+    corner_dist = (poly[:, 0] - poly[:, 0].min()) + (poly[:, 1] - poly[:, 1].min())
+    assert corner_dist[0] == corner_dist.min()
     shape = Polygon(poly)
     assert shape.is_valid and shape.buffer(1).contains(band)
     # It hugs the arc: far smaller than the rotated rectangle around it.
