@@ -226,3 +226,54 @@ def test_render_line_api():
     img2, text2 = render_line(cfg, np.random.default_rng(11))
     assert text1 == text2 and np.array_equal(img1, img2)
     assert img1.dtype == np.uint8 and img1.ndim == 3 and img1.shape[2] == 3 and text1
+
+
+def test_page_polygons_enclose_all_text_ink():
+    need_fonts(cjk=True)
+    from lumenocr.synth.config import det_config
+    from lumenocr.synth.page import PageSynth
+
+    cfg = det_config(
+        {
+            "width": [400, 520],
+            "page_rotate_prob": 0.5,
+            "page_perspective_prob": 0.5,
+            "style": {"rotate_prob": 0.5, "curve_prob": 0.3, "perspective_prob": 0.3, "vertical_prob": 0.3},
+        }
+    )
+    synth = PageSynth(cfg)
+    n_lines = 0
+    for i in range(8):
+        page = synth.render(np.random.default_rng([21, i]))
+        h, w = page.image.shape[:2]
+        assert page.ink.shape == (h, w)
+        polys = [ln.polygon for ln in page.lines]
+        n_lines += len(polys)
+        # a page warp resamples the ink once more: 1.5 px tolerance there
+        assert outside_ink(page.ink, polys, tol=1.5) == 0, i
+        assert (
+            outside_ink(page.ink, [p for ln in page.lines for _, p in ln.words], tol=1.5)
+            < 0.001 * page.ink.size
+        )
+        for ln in page.lines:
+            assert [t for t, _ in ln.words] == ln.text.split() or ln.vertical
+    assert n_lines > 30
+
+
+def test_image_backgrounds_come_from_the_folder(tmp_path):
+    need_fonts()
+    import cv2
+
+    folder = tmp_path / "bg"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "red.png"), np.full((200, 300, 3), (30, 30, 220), np.uint8))
+    effects = {"background": {"image": 1}, "background_dirs": [str(folder)], "blur_prob": 0, "noise_prob": 0}
+    effects |= {"jpeg_prob": 0, "shadow_prob": 0, "motion_blur_prob": 0}
+    synth = RecSynth(rec_config({"effects": effects, "margin": [0.3, 0.3], "style": {"vertical_prob": 0}}))
+    for i in range(5):
+        img = synth.render(np.random.default_rng(i)).image
+        assert tuple(int(v) for v in img[1, 1]) == (30, 30, 220)  # the corner shows the folder's image
+    with pytest.raises(Exception, match="background folder not found"):
+        RecSynth(rec_config({"effects": {"background_dirs": [str(tmp_path / "nope")]}})).render(
+            np.random.default_rng(0)
+        )

@@ -85,8 +85,8 @@ def background(
     # noise: low-frequency blotches plus grain, like paper or a wall
     small = rng.normal(0, 1, (max(2, h // 16), max(2, w // 16))).astype(np.float32)
     blotch = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    grain = rng.normal(0, 1, (h, w)).astype(np.float32)
-    field = blotch * rng.uniform(5, 25) + grain * rng.uniform(2, 10)
+    grain = rng.standard_normal((h, w), dtype=np.float32)
+    field = blotch * np.float32(rng.uniform(5, 25)) + grain * np.float32(rng.uniform(2, 10))
     return (c1 + field[..., None]).clip(0, 255).astype(np.uint8)
 
 
@@ -170,7 +170,7 @@ def degrade(
         kern = cv2.warpAffine(kern, rot, (k, k))
         img = cv2.filter2D(img, -1, kern / max(float(kern.sum()), 1e-6))
     if rng.random() < cfg.noise_prob:
-        noise = rng.normal(0, rng.uniform(*cfg.noise), (h, w, 1)).astype(np.float32)
+        noise = rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(*cfg.noise))
         img = (img.astype(np.float32) + noise).clip(0, 255).astype(np.uint8)
     if rng.random() < cfg.jpeg_prob:
         q = int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1))

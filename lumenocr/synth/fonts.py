@@ -156,7 +156,9 @@ class FontCache:
     face more), so the cache is bounded: 160 entries keep a worker under ~400 MB."""
 
     def __init__(self, maxsize: int = 160):
+        self.maxsize = maxsize
         self._get = lru_cache(maxsize=maxsize)(self._load)
+        self._widths: dict[tuple[str, int, int], dict[str, float]] = {}
 
     @staticmethod
     def _load(path: str, index: int, size: int):
@@ -166,3 +168,19 @@ class FontCache:
 
     def get(self, face: FontFace, size: int):
         return self._get(face.path, face.index, int(size))
+
+    def measurer(self, face: FontFace, size: int):
+        """``token -> advance width`` for this face and size, memoised: layout runs once per token."""
+        font = self.get(face, size)
+        table = self._widths.setdefault((face.path, face.index, int(size)), {})
+        if len(self._widths) > 4 * self.maxsize:  # bound memory like the font cache
+            self._widths.clear()
+            table = self._widths.setdefault((face.path, face.index, int(size)), {})
+
+        def width(token: str) -> float:
+            w = table.get(token)
+            if w is None:
+                w = table[token] = font.getlength(token)
+            return w
+
+        return width

@@ -49,9 +49,11 @@ def encode(image: np.ndarray, fmt: str, quality: int) -> bytes:
     return buf.tobytes()
 
 
-def _init(kind: str, config, seed: int) -> None:
+def _init(kind: str, config, seed: int, synth=None) -> None:
     cv2.setNumThreads(1)  # one process per core already; threads inside would oversubscribe
-    if kind == "rec":
+    if synth is not None:
+        _STATE["synth"] = synth
+    elif kind == "rec":
         from lumenocr.synth.line import RecSynth
 
         _STATE["synth"] = RecSynth(config, seed=seed)
@@ -82,7 +84,7 @@ def _det_task(indices) -> list[tuple[int, bytes, str, str | None]]:
     return out
 
 
-def _run(kind, config, tasks, task_fn, count, out_dir, seed, workers, fmt, progress, overwrite, words):
+def _run(kind, config, synth, tasks, task_fn, count, out_dir, seed, workers, fmt, progress, overwrite, words):
     from tqdm import tqdm
 
     workers = max(1, int(workers or os.cpu_count() or 1))
@@ -96,7 +98,7 @@ def _run(kind, config, tasks, task_fn, count, out_dir, seed, workers, fmt, progr
     try:
         if workers == 1:
             threads = cv2.getNumThreads()
-            _init(kind, config, seed)
+            _init(kind, config, seed, synth)
             cv2.setNumThreads(threads)  # in-process: leave the caller's OpenCV settings alone
             results = map(task_fn, tasks)
         else:
@@ -134,19 +136,19 @@ def generate_rec(
     overwrite: bool = False,
 ) -> GenerateReport:
     """Write ``count`` recognition lines to ``out_dir`` (``fmt``: folder | lmdb)."""
-    from lumenocr.synth.text import TextSampler
+    from lumenocr.synth.line import RecSynth
 
     config = config or RecSynthConfig()
     if count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
-    from lumenocr.synth.line import faces_for
-
-    # Built here too: config errors (fonts, dictionary coverage) surface before any worker starts.
-    sampler = TextSampler(config.text, faces_for(config.fonts), seed=seed)
-    plans = sampler.plan(seed, 0, count)
+    # Built here first: config errors (fonts, dictionary, folders) surface as clear errors
+    # before any worker starts (an exception in a pool initializer would hang the pool).
+    synth = RecSynth(config, seed=seed)
+    plans = synth.sampler.plan(seed, 0, count)
     return _run(
         "rec",
         config,
+        synth,
         _chunks(plans, 64),
         _rec_task,
         count,
@@ -171,16 +173,16 @@ def generate_det(
     overwrite: bool = False,
 ) -> GenerateReport:
     """Write ``count`` detection pages to ``out_dir`` with line (and word) polygons."""
-    from lumenocr.synth.line import faces_for
-    from lumenocr.synth.text import TextSampler
+    from lumenocr.synth.page import PageSynth
 
     config = config or DetSynthConfig()
     if count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
-    TextSampler(config.text, faces_for(config.fonts), seed=seed)  # fail early on config errors
+    synth = PageSynth(config, seed=seed)  # fail early on config errors, see generate_rec
     return _run(
         "det",
         config,
+        synth,
         _chunks(list(range(count)), 2),
         _det_task,
         count,

@@ -8,7 +8,15 @@ import numpy as np
 
 from lumenocr.synth.charset import is_cjk
 from lumenocr.synth.config import FontConfig, RecSynthConfig, StyleConfig
-from lumenocr.synth.effects import background, composite, degrade, luminance, text_color, text_shadow
+from lumenocr.synth.effects import (
+    background,
+    composite,
+    degrade,
+    list_images,
+    luminance,
+    text_color,
+    text_shadow,
+)
 from lumenocr.synth.fonts import FontCache, FontFace, load_faces
 from lumenocr.synth.render import TextLayer, make_layer, rotation_perspective, warp_layer
 from lumenocr.synth.text import LinePlan, TextSampler
@@ -71,11 +79,12 @@ class LineMaker:
             vertical = want_vertical and len(toks) >= 2 and all(is_cjk(t) for t in toks)
             size = size or self.font_size(rng)
             font = self.cache.get(face, size)
+            measure = self.cache.measurer(face, size)
             spacing = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
             if vertical:
                 spacing = max(spacing, 0.0)
             if max_width is not None:
-                toks = fit_tokens(toks, font, spacing, max_width, size if vertical else None)
+                toks = fit_tokens(toks, font, spacing, max_width, size if vertical else None, measure)
                 if not toks:
                     continue
             underline = not vertical and rng.random() < st.underline_prob
@@ -84,9 +93,9 @@ class LineMaker:
             curve = None
             if geometry and not vertical and len(toks) >= 3 and rng.random() < st.curve_prob:
                 amp = float(rng.uniform(*st.curve)) * size * float(rng.choice([-1, 1]))
-                period = (font.getlength("".join(toks)) + size) * float(rng.uniform(0.9, 2.5))
+                period = (sum(measure(t) for t in toks) + size) * float(rng.uniform(0.9, 2.5))
                 curve = (amp, period, float(rng.uniform(0, 2 * np.pi)))
-            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve, words=words)
+            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve, words, measure)
             if layer is None:
                 continue
             if geometry:
@@ -109,14 +118,14 @@ class LineMaker:
 
 
 def fit_tokens(
-    toks: list[str], font, spacing: float, max_width: float, vertical_size: int | None
+    toks: list[str], font, spacing: float, max_width: float, vertical_size: int | None, measure=None
 ) -> list[str]:
     """The longest prefix of ``toks`` that fits ``max_width`` px, cut at a space when possible."""
     pad = font.size * 0.6 + 4
     total = pad
     keep = 0
     for t in toks:
-        total += (vertical_size if vertical_size is not None else font.getlength(t)) + spacing
+        total += (vertical_size if vertical_size is not None else (measure or font.getlength)(t)) + spacing
         if total > max_width:
             break
         keep += 1
@@ -141,6 +150,7 @@ class RecSynth:
         self.cfg = cfg
         self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed)
         self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style)
+        list_images(tuple(cfg.effects.background_dirs))  # missing or empty folders fail here, not mid-run
         self.handwriting = None
         if cfg.handwriting.char_dir:
             from lumenocr.synth.handwriting import HandwritingSet

@@ -8,7 +8,15 @@ import cv2
 import numpy as np
 
 from lumenocr.synth.config import DetSynthConfig, StyleConfig
-from lumenocr.synth.effects import background, composite, degrade, luminance, text_color, text_shadow
+from lumenocr.synth.effects import (
+    background,
+    composite,
+    degrade,
+    list_images,
+    luminance,
+    text_color,
+    text_shadow,
+)
 from lumenocr.synth.line import LineMaker, faces_for
 from lumenocr.synth.render import TextLayer, rotation_perspective, transform_points, warp_layer
 from lumenocr.synth.text import TextSampler
@@ -28,6 +36,7 @@ class PageLine:
 class PageSample:
     image: np.ndarray  # BGR uint8
     lines: list[PageLine]
+    ink: np.ndarray | None = None  # uint8 text coverage of the page (before degradations), for checks
 
     def annotations(self, level: str = "line") -> list[dict]:
         """PaddleOCR det label entries (``transcription``, ``points``) at ``level`` line|word."""
@@ -38,6 +47,16 @@ class PageSample:
                 pts = [[round(float(x), 1), round(float(y), 1)] for x, y in poly]
                 out.append({"transcription": text, "points": pts})
         return out
+
+
+def _stamp(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    """Max ``mask`` into ``ink`` at (x, y), clipped to the page."""
+    h, w = mask.shape
+    H, W = ink.shape
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
+    if x1 > x0 and y1 > y0:
+        region = ink[y0:y1, x0:x1]
+        np.maximum(region, mask[y0 - y : y1 - y, x0 - x : x1 - x], out=region)
 
 
 class _Rects:
@@ -63,6 +82,7 @@ class PageSynth:
         self.cfg = cfg
         self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed)
         self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style)
+        list_images(tuple(cfg.effects.background_dirs))  # missing or empty folders fail here, not mid-run
         # Lines inside paragraphs and tables stay straight; the page itself may tilt.
         flat = StyleConfig(
             **{**cfg.style.__dict__, "rotate_prob": 0.0, "perspective_prob": 0.0, "curve_prob": 0.0}
@@ -75,6 +95,7 @@ class PageSynth:
         w = int(rng.integers(cfg.width[0], cfg.width[1] + 1))
         h = int(w * rng.uniform(*cfg.aspect))
         page = background(rng, h, w, cfg.effects, dark_prob=0.1).copy()
+        self._ink = np.zeros((h, w), np.uint8)
         lines: list[PageLine] = []
         rects = _Rects()
         names = sorted(k for k, v in cfg.layouts.items() if v > 0)
@@ -94,7 +115,7 @@ class PageSynth:
                 self._scatter(rng, page, block, lines)
         page, lines = self._page_geometry(rng, page, lines)
         page = degrade(rng, page, cfg.effects, scale=1.0)
-        return PageSample(page, lines)
+        return PageSample(page, lines, self._ink)
 
     # --- layout ---------------------------------------------------------------------------------
     def _block_rect(self, rng, w: int, h: int, rects: _Rects, layout: str):
@@ -118,6 +139,7 @@ class PageSynth:
             shade, dx, dy = text_shadow(rng, layer.mask, layer.line_height)
             composite(page, shade, color * 0.3, xi + dx, yi + dy)
         composite(page, layer.mask, color, xi, yi)
+        _stamp(self._ink, layer.mask, xi, yi)
         off = np.array([xi, yi], np.float32)
         lines.append(
             PageLine(layer.text, layer.polygon + off, [(t, p + off) for t, p in layer.words], layer.vertical)
@@ -250,7 +272,7 @@ class PageSynth:
         if angle == 0.0 and jitter is None:
             return page, lines
         m = rotation_perspective(w, h, angle, jitter)
-        # Keep the page size; what leaves the frame is dropped below, the frame border is filled.
+        # Keep the page size; the frame border is filled by repeating the page edge.
         out = cv2.warpPerspective(page, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         moved = []
         for ln in lines:
@@ -262,4 +284,5 @@ class PageSynth:
             )
         if len(moved) < len(lines):
             return page, lines  # a line would leave the frame (cut text, wrong label): keep the page flat
+        self._ink = cv2.warpPerspective(self._ink, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
         return out, moved

@@ -41,14 +41,17 @@ def draw_line(
     strike: bool = False,
     bold: bool = False,
     extents: bool = True,
+    measure=None,
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Draw ``tokens`` with a PIL ``font``; returns the mask and each token's extent along the line.
 
     Horizontal tokens advance by their width plus ``spacing`` px; vertical ones (CJK) stack
     top to bottom in em squares. Extents partition the line (gaps split at their middle),
     so every ink pixel belongs to exactly one token's extent. ``extents=False`` skips them
-    (and the per-token measuring they need) when no word polygons are wanted.
+    (and the per-token measuring they need) when no word polygons are wanted. ``measure``
+    (token -> advance px) replaces ``font.getlength``, e.g. with a memoised one.
     """
+    measure = measure or font.getlength
     size = float(font.size)
     ascent, descent = font.getmetrics()
     pad = int(size * 0.3) + 2
@@ -69,7 +72,7 @@ def draw_line(
         starts = np.array([float(pad)])
         length = int(np.ceil(pad + total)) + pad
     else:
-        adv = [font.getlength(t) + spacing for t in tokens]
+        adv = [measure(t) + spacing for t in tokens]
         starts = np.concatenate([[0.0], np.cumsum(adv)[:-1]]) + pad
         length = int(np.ceil(starts[-1] + adv[-1] - spacing)) + pad if n else 2 * pad
     if not vertical:
@@ -171,13 +174,14 @@ def make_layer(
     bold: bool = False,
     curve: tuple[float, float, float] | None = None,
     words: bool = True,
+    measure=None,
 ) -> TextLayer | None:
     """Render ``tokens`` into a :class:`TextLayer` with line and (if ``words``) word polygons.
 
     ``curve`` = (amplitude px, period px, phase) bends a horizontal line. Returns ``None``
     when nothing visible was drawn.
     """
-    mask, extents = draw_line(tokens, font, spacing, vertical, underline, strike, bold, extents=words)
+    mask, extents = draw_line(tokens, font, spacing, vertical, underline, strike, bold, words, measure)
     if curve is not None and not vertical:
         mask, _ = curve_mask(mask, *curve)
     work = mask.T if vertical else mask  # vertical: measure along rows as if they were columns
