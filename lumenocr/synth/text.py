@@ -316,6 +316,8 @@ class TextSampler:
         if len(toks) < self.cfg.min_len:  # pad short lines with random tokens of the same face
             extra = self._random(rng, fc, self.cfg.min_len - len(toks), vertical)
             toks = _clean(toks + extra)
+        if "".join(toks).strip("#") == "":  # '###' marks don't-care boxes in det labels
+            toks = [t for t in fc.all if t != "#"][:1] + toks
         return toks, face_id
 
     def _corpus_window(self, rng: np.random.Generator) -> list[str]:
