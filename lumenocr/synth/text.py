@@ -317,7 +317,7 @@ class TextSampler:
             extra = self._random(rng, fc, self.cfg.min_len - len(toks), vertical)
             toks = _clean(toks + extra)
         if "".join(toks).strip("#") == "":  # '###' marks don't-care boxes in det labels
-            toks = [t for t in fc.all if t != "#"][:1] + toks
+            toks = ([t for t in fc.all if t != "#"][:1] + toks)[: self.cfg.max_len]
         return toks, face_id
 
     def _corpus_window(self, rng: np.random.Generator) -> list[str]:
