@@ -174,7 +174,7 @@ def test_recognition_accuracy_on_icdar2015_crops(ocr):
 
 
 def _summary(res):
-    return [(ln.text, np.round(np.asarray(ln.points), 0).tolist(), ln.angle) for ln in res.lines]
+    return [(ln.text, ln.angle) for ln in res.lines], [np.asarray(ln.points) for ln in res.lines]
 
 
 def test_one_instance_shared_by_threads(ocr):
@@ -184,10 +184,13 @@ def test_one_instance_shared_by_threads(ocr):
         cv2.resize(cv2.imread(str(p)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) for p in paths
     ]
     sequential = [_summary(ocr(im)) for im in images]
-    assert sum(len(s) for s in sequential) >= 8  # the images do have text
+    assert sum(len(texts) for texts, _ in sequential) >= 8  # the images do have text
     with ThreadPoolExecutor(max_workers=4) as pool:
         threaded = list(pool.map(lambda im: _summary(ocr(im)), images))
-    assert threaded == sequential
+    for (texts_t, boxes_t), (texts_s, boxes_s) in zip(threaded, sequential):
+        assert texts_t == texts_s
+        for a, b in zip(boxes_t, boxes_s):
+            np.testing.assert_allclose(a, b, atol=1.0)
 
 
 def test_multi_page_input_is_refused_before_any_ocr(ocr, tmp_path, monkeypatch):
