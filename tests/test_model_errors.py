@@ -25,16 +25,19 @@ def zoo_file(model, task):
         pytest.skip(str(e))
 
 
-# -- tiny ONNX models built on the fly ---------------------------------------------------------
-def _save(graph_nodes, out_shape, path, meta: ModelMeta | dict | None, in_shape=("N", 3, "H", "W")):
+# -- tiny ONNX models built on the fly (needs the `onnx` package; skipped without it) -----------
+def _onnx():
     onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper
+    return onnx, onnx.helper, onnx.TensorProto
 
+
+def _save(graph_nodes, out_shape, path, meta: ModelMeta | dict | None, in_shape=("N", 3, "H", "W")):
+    onnx, helper, tp = _onnx()
     graph = helper.make_graph(
         graph_nodes,
         "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(in_shape))],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(out_shape))],
+        [helper.make_tensor_value_info("x", tp.FLOAT, list(in_shape))],
+        [helper.make_tensor_value_info("y", tp.FLOAT, list(out_shape))],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -48,8 +51,7 @@ def _save(graph_nodes, out_shape, path, meta: ModelMeta | dict | None, in_shape=
 
 def tiny_det(path, meta=None):
     """Channel mean -> sigmoid: a (N, 1, H, W) probability map."""
-    from onnx import helper
-
+    _, helper, _ = _onnx()
     nodes = [
         helper.make_node("ReduceMean", ["x"], ["m"], axes=[1], keepdims=1),
         helper.make_node("Sigmoid", ["m"], ["y"]),
@@ -60,20 +62,14 @@ def tiny_det(path, meta=None):
 def tiny_rec(path, meta=None):
     """Mean over height, channels become 3 classes: (N, W, 3) softmax. Blue = blank, green =
     class 1, red = class 2, so a crop that is green then red reads as the two characters."""
-    from onnx import helper
-
+    _, helper, tp = _onnx()
     nodes = [
+        helper.make_node("Constant", [], ["k"], value=helper.make_tensor("k", tp.FLOAT, [], [8.0])),
         helper.make_node("ReduceMean", ["x"], ["m"], axes=[2], keepdims=0),
         helper.make_node("Transpose", ["m"], ["t"], perm=[0, 2, 1]),
-        helper.make_node("Mul", ["t", "k"], ["s"]),
+        helper.make_node("Mul", ["t", "k"], ["s"]),  # sharpen so one class clearly wins
         helper.make_node("Softmax", ["s"], ["y"], axis=2),
     ]
-    from onnx import TensorProto
-
-    nodes.insert(
-        0,
-        helper.make_node("Constant", [], ["k"], value=helper.make_tensor("k", TensorProto.FLOAT, [], [8.0])),
-    )
     return _save(nodes, ("N", "W", 3), path, meta, in_shape=("N", 3, 48, "W"))
 
 
