@@ -75,5 +75,5 @@ def test_yaml_errors_and_relative_paths(tmp_path):
 def test_shipped_configs_load():
     assert load_config(CONFIGS / "rec_default.yml", "rec") == RecSynthConfig()
     en = load_config(CONFIGS / "rec_en.yml", "rec")
-    assert en.text.charset == "latin" and "chinese" not in en.text.generators
+    assert en.text.charset == "ascii" and "chinese" not in en.text.generators
     assert isinstance(load_config(CONFIGS / "det_default.yml", "det"), DetSynthConfig)

@@ -334,23 +334,43 @@ class TextSampler:
         return _clean(window) or toks[:n]
 
     def _insert(self, rng: np.random.Generator, toks: list[str], focus: list[str]) -> list[str]:
-        """Put the balanced tokens into the line without breaking words, numbers or dates."""
+        """Put the balanced tokens into the line where they look natural: letters inside a word,
+        digits next to digits, punctuation against a word; CJK anywhere in CJK text."""
         if not focus:
             return toks
         if not toks:
-            return focus
+            return list(focus)
         if all(is_cjk(t) for t in focus) and any(is_cjk(t) for t in toks):
             g = int(rng.integers(len(toks) + 1))  # CJK text has no word boundaries to respect
-            return toks[:g] + focus + toks[g:]
-        if not self.charset.space:
-            return toks + focus if rng.random() < 0.5 else focus + toks
-        gaps = [0, len(toks)] + [i for i, t in enumerate(toks) if t == " "]
-        g = gaps[int(rng.integers(len(gaps)))]
-        if g == 0:
-            return focus + [" "] + toks
-        if g == len(toks):
-            return toks + [" "] + focus
-        return toks[:g] + [" "] + focus + toks[g:]
+            return toks[:g] + list(focus) + toks[g:]
+        out = list(toks)
+        for t in focus:
+            word_pos = [i for i, x in enumerate(out) if x != " "]
+            if t.isalpha():
+                cands = [i for i in word_pos if out[i].isalpha()]
+            elif t.isdigit():
+                cands = [i for i in word_pos if out[i].isdigit()]
+            else:
+                cands = word_pos
+            if not cands or (t.isalnum() and rng.random() < 0.15):
+                g = 0 if rng.random() < 0.5 else len(out)  # sometimes a word of its own
+                sep = [" "] if self.charset.space else []
+                out = [t] + sep + out if g == 0 else out + sep + [t]
+                continue
+            if t.isalnum():
+                i = cands[int(rng.integers(len(cands)))]
+                out.insert(i + int(rng.integers(2)), t)
+                continue
+            starts = [i for i in word_pos if i == 0 or out[i - 1] == " "]
+            ends = [i + 1 for i in word_pos if i == len(out) - 1 or out[i + 1] == " "]
+            if t in "([{<\"'“‘$€£¥#@":
+                at = starts  # opening marks and currency go before a word
+            elif t in ".,;:!?)]}>%…”’":
+                at = ends
+            else:
+                at = starts + ends
+            out.insert(at[int(rng.integers(len(at)))], t)
+        return out
 
     # --- generators ---------------------------------------------------------------------------
     def _generate(
@@ -428,10 +448,10 @@ def _fit(toks: list[str], n: int) -> list[str]:
 
 def _pseudo_word(rng) -> str:
     w = ""
-    for _ in range(int(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))):
-        w += _ONSETS[int(rng.integers(len(_ONSETS)))] if rng.random() < 0.85 else ""
+    for _ in range(int(rng.choice([1, 1, 1, 2, 2, 2, 3]))):
+        w += _ONSETS[int(rng.integers(len(_ONSETS)))] if rng.random() < 0.8 else ""
         w += _VOWELS[int(rng.integers(len(_VOWELS)))]
-        w += _CODAS[int(rng.integers(len(_CODAS)))]
+        w += _CODAS[int(rng.integers(len(_CODAS)))] if rng.random() < 0.6 else ""
     if rng.random() < 0.2:
         w = w[: int(rng.integers(1, 4))]  # short words: a, of, to ...
     return w
