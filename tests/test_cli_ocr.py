@@ -285,3 +285,25 @@ def test_models_verify_fails_on_a_checksum_mismatch(capsys, monkeypatch):
     assert main(["models", "verify"]) == 1
     captured = capsys.readouterr()
     assert "mismatch" in captured.out and "SHA-256" in captured.err
+
+
+def test_results_before_a_fatal_error_are_kept(folder, tmp_path, capsys, monkeypatch):
+    """JSONL is flushed per image: a run that dies late keeps what it wrote."""
+    import lumenocr.cli.ocr as cli_ocr
+    from lumenocr.errors import ModelError
+
+    real = cli_ocr._ocr_page
+    calls = []
+
+    def failing_second_time(*a, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ModelError("simulated model failure")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(cli_ocr, "_ocr_page", failing_second_time)
+    out = tmp_path / "partial.jsonl"
+    rc, _, err = _run(capsys, folder / "receipt.png", folder / "notice.jpg", "-o", out, "-q")
+    assert rc == 2 and "simulated model failure" in err
+    (first,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert first["image"] == str(folder / "receipt.png") and first["boxes"]
