@@ -271,9 +271,17 @@ class PageSynth:
             jitter = rng.uniform(-1, 1, (4, 2)) * cfg.page_perspective * np.array([w, h])
         if angle == 0.0 and jitter is None:
             return page, lines
-        m = rotation_perspective(w, h, angle, jitter)
-        # Keep the page size; the frame border is filled by repeating the page edge.
+        # Shrink a little about the centre so the turned page usually stays inside the frame.
+        k = float(rng.uniform(0.86, 0.98))
+        shrink = np.array([[k, 0, (1 - k) * w / 2], [0, k, (1 - k) * h / 2], [0, 0, 1]], np.float64)
+        m = rotation_perspective(w, h, angle, jitter) @ shrink
+        # Keep the frame size; where the page no longer covers it, show a "desk" behind the page.
         out = cv2.warpPerspective(page, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cover = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR)
+        if cover.min() < 255:
+            desk = background(rng, h, w, cfg.effects, dark_prob=0.5)
+            a = cover.astype(np.float32)[..., None] * (1 / 255)
+            out = (desk * (1 - a) + out * a + 0.5).astype(np.uint8)
         moved = []
         for ln in lines:
             poly = transform_points(ln.polygon, m)
