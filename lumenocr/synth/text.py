@@ -18,7 +18,7 @@ import numpy as np
 
 from lumenocr.errors import ConfigError, InputNotFoundError
 from lumenocr.synth.charset import Charset, builtin_charset, is_cjk, is_han, read_dict, tokenize
-from lumenocr.synth.config import GENERATORS, TextConfig
+from lumenocr.synth.config import TextConfig
 from lumenocr.synth.fonts import FontFace
 
 log = logging.getLogger(__name__)
@@ -544,7 +544,3 @@ def _code(rng, n: int) -> str:
     if r < 0.9:
         return f"ID: {digits(int(rng.integers(6, 12)))}"
     return f"{letters(2)}{digits(2)} {letters(3)}"
-
-
-def known_generators() -> set[str]:
-    return set(GENERATORS)
