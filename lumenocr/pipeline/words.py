@@ -69,6 +69,12 @@ def word_boxes(rec: RecResult, crop: Crop, resized_width: int, batch_width: int)
     for g in _groups(chars):
         x0 = (centers[g[0]] - 0.5 * pitch) * px_per_col
         x1 = (centers[g[-1]] + 0.5 * pitch) * px_per_col
+        # A pitch measured across a space (lines like "a b") would push a word past the
+        # space next to it: a word never extends beyond the middle of an adjacent space.
+        if g[0] > 0 and chars[g[0] - 1].isspace():
+            x0 = max(x0, centers[g[0] - 1] * px_per_col)
+        if g[-1] + 1 < len(chars) and chars[g[-1] + 1].isspace():
+            x1 = min(x1, centers[g[-1] + 1] * px_per_col)
         x0, x1 = max(0.0, x0), min(float(crop_w), x1)
         if x1 <= x0:
             continue
