@@ -185,6 +185,17 @@ def test_word_boxes_on_rotated_line_lie_inside_it():
     assert proj[0].max() < space < proj[1].min()
 
 
+def test_single_letter_words_stop_at_the_space():
+    # "a b": the only character pitch the line offers spans the space (8 columns), so
+    # +- half a pitch around each letter would reach across it; boxes must stop at the space.
+    rec = line_rec("a b", [(2, 3), (6, 6), (10, 11)])
+    crop = Crop(np.zeros((48, 320, 3), np.uint8), np.eye(3))
+    a, b = (np.array(w.points)[:, 0] for w in word_boxes(rec, crop, resized_width=320, batch_width=320))
+    space_x = 6.5 * 8
+    assert a.max() <= space_x <= b.min()
+    assert a.min() < 3 * 8 and b.max() > 11 * 8  # each still covers its letter
+
+
 def test_cjk_characters_are_single_words():
     rec = line_rec("中文ab", [(2, 3), (6, 7), (10, 11), (13, 14)])
     crop = Crop(np.zeros((48, 320, 3), np.uint8), np.eye(3))
