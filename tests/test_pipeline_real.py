@@ -159,6 +159,37 @@ def test_word_boxes_cover_rendered_words(ocr, degrees):
         assert iou(w.points, t @ m[:, :2].T + m[:, 2]) >= 0.4, w.text
 
 
+def _cjk_font() -> Path | None:
+    from lumenocr.synth.fonts import system_font_dirs
+
+    for d in system_font_dirs():
+        for f in sorted(d.rglob("*CJK*")):
+            if f.suffix.lower() in (".ttc", ".otf", ".ttf") and "Bold" not in f.name:
+                return f
+    return None
+
+
+def test_vertical_chinese_column(ocr):
+    font_path = _cjk_font()
+    if font_path is None:
+        pytest.skip("no CJK system font (e.g. fonts-noto-cjk) to render vertical Chinese")
+    font = ImageFont.truetype(str(font_path), 48)
+    page = Image.new("RGB", (200, 600), "white")
+    draw = ImageDraw.Draw(page)
+    text = "中华人民共和国"
+    for k, ch in enumerate(text):
+        draw.text((70, 20 + 52 * k), ch, font=font, fill="black")
+    res = ocr(cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
+    assert res.text == text
+    # One word per character, stacked top to bottom along the column.
+    words = res.lines[0].words
+    assert [w.text for w in words] == list(text)
+    tops = [np.asarray(w.points)[:, 1].min() for w in words]
+    assert tops == sorted(tops)
+    centres = [np.asarray(w.points)[:, 1].mean() for w in words]
+    np.testing.assert_allclose(centres, [20 + 52 * k + 30 for k in range(len(text))], atol=15)
+
+
 def test_recognition_accuracy_on_icdar2015_crops(ocr):
     d = need("icdar2015_rec_test")
     items = [ln.split("\t", 1) for ln in (d / "label.txt").read_text(encoding="utf-8").splitlines()[:50]]
