@@ -144,3 +144,23 @@ def test_cli_synth(tmp_path, capsys):
     assert "rotate_prob" in capsys.readouterr().err
     assert main(["synth", "rec", "--out", str(tmp_path / "q"), "--fonts", str(tmp_path / "nofonts")]) == 2
     assert "font folder not found" in capsys.readouterr().err
+
+
+def test_det_lmdb_holds_json_labels_and_word_labels(tmp_path):
+    need_fonts()
+    import lmdb
+
+    generate_det(
+        det_config(DET), count=2, out_dir=tmp_path / "db", seed=1, workers=1, fmt="lmdb", progress=False
+    )
+    env = lmdb.open(str(tmp_path / "db"), readonly=True, lock=False)
+    with env.begin() as txn:
+        assert txn.get(b"num-samples") == b"2"
+        for i in (1, 2):
+            boxes = json.loads(txn.get(b"label-%09d" % i).decode("utf-8"))
+            words = json.loads(txn.get(b"wlabel-%09d" % i).decode("utf-8"))
+            assert boxes and all(len(b["points"]) >= 4 and b["transcription"] for b in boxes)
+            assert sorted(w["transcription"] for w in words) == sorted(
+                t for b in boxes for t in b["transcription"].split()
+            )
+    env.close()

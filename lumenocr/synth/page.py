@@ -133,8 +133,16 @@ class PageSynth:
     def _place(
         self, rng, page: np.ndarray, layer: TextLayer, x: float, y: float, color, lines: list[PageLine]
     ):
-        """Composite ``layer`` with its mask origin at (x, y) and record its polygons."""
+        """Composite ``layer`` with its mask origin at (x, y) and record its polygons.
+
+        A line that would not lie wholly on the page is not drawn: cut text with a full label
+        would teach the detector wrong boxes.
+        """
         xi, yi = int(round(x)), int(round(y))
+        h, w = page.shape[:2]
+        lo, hi = layer.polygon.min(0) + (xi, yi), layer.polygon.max(0) + (xi, yi)
+        if lo[0] < 0 or lo[1] < 0 or hi[0] > w or hi[1] > h:
+            return
         if rng.random() < self.cfg.style.text_shadow_prob:
             shade, dx, dy = text_shadow(rng, layer.mask, layer.line_height)
             composite(page, shade, color * 0.3, xi + dx, yi + dy)
