@@ -269,12 +269,19 @@ class Trainer:
     def resume(self, path: str) -> None:
         state = _load(path)
         for key in ("model", "optimizer", "scheduler", "step"):
-            if key not in state:
+            if state.get(key) is None:
                 raise ModelError(
-                    f"{path}: not a resumable checkpoint (no {key!r}); use global.pretrained for weights"
+                    f"{path}: not a resumable checkpoint (no {key!r} state; best.pt holds weights only): resume "
+                    "from latest.pt, or start from these weights with global.pretrained"
                 )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(
+                f"{path}: checkpoint does not fit this model and optimizer (was the config changed? use "
+                f"global.pretrained to start from its weights): {str(e).splitlines()[0]}"
+            ) from None
         self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
