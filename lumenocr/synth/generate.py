@@ -102,7 +102,9 @@ def _run(kind, config, synth, tasks, task_fn, count, out_dir, seed, workers, fmt
             cv2.setNumThreads(threads)  # in-process: leave the caller's OpenCV settings alone
             results = map(task_fn, tasks)
         else:
-            pool = mp.get_context().Pool(workers, initializer=_init, initargs=(kind, config, seed))
+            # spawn, not fork: a forked child inherits the parent's thread pools (OpenCV, torch)
+            # in whatever state they were and can deadlock on its first parallel call.
+            pool = mp.get_context("spawn").Pool(workers, initializer=_init, initargs=(kind, config, seed))
             results = pool.imap(task_fn, tasks)
         for batch in results:
             for index, image, label, word_label in batch:

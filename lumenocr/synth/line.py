@@ -62,40 +62,48 @@ class LineMaker:
         long: bool = False,
         want_vertical: bool | None = None,
         words: bool = True,
+        face_id: int | None = None,
+        spacing: float | None = None,
+        bold: bool | None = None,
     ) -> tuple[TextLayer, FontFace] | None:
         """One line layer and the face it was drawn with (``None`` if nothing fits ``max_width``).
 
         ``max_width`` (px) cuts the text so the straight line fits; ``geometry`` enables
         rotation, perspective and curving (pages place lines themselves). ``tokens_face``
-        gives the text and face chosen beforehand (see :meth:`RecSynth.select`).
+        gives the text and face chosen beforehand (see :meth:`RecSynth.select`); ``face_id``,
+        ``spacing`` (px) and ``bold`` fix those looks (blocks of a page share them).
         """
         st = self.style
         if want_vertical is None:
             want_vertical = allow_vertical and rng.random() < st.vertical_prob
         for _ in range(8):
-            toks, face_id = tokens_face or self.sampler.sample(rng, plan, vertical=want_vertical, long=long)
+            toks, fid = tokens_face or self.sampler.sample(
+                rng, plan, vertical=want_vertical, long=long, face_id=face_id
+            )
             tokens_face = None
-            face = self.sampler.faces[face_id]
+            face = self.sampler.faces[fid]
             vertical = want_vertical and len(toks) >= 2 and all(is_cjk(t) for t in toks)
             size = size or self.font_size(rng)
             font = self.cache.get(face, size)
             measure = self.cache.measurer(face, size)
-            spacing = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
+            space = spacing
+            if space is None:
+                space = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
             if vertical:
-                spacing = max(spacing, 0.0)
+                space = max(space, 0.0)
             if max_width is not None:
-                toks = fit_tokens(toks, font, spacing, max_width, size if vertical else None, measure)
+                toks = fit_tokens(toks, font, space, max_width, size if vertical else None, measure)
                 if not toks:
                     continue
             underline = not vertical and rng.random() < st.underline_prob
             strike = not vertical and rng.random() < st.strike_prob
-            bold = rng.random() < st.bold_prob and size >= 16
+            thick = (rng.random() < st.bold_prob if bold is None else bold) and size >= 16
             curve = None
             if geometry and not vertical and len(toks) >= 3 and rng.random() < st.curve_prob:
                 amp = float(rng.uniform(*st.curve)) * size * float(rng.choice([-1, 1]))
                 period = (sum(measure(t) for t in toks) + size) * float(rng.uniform(0.9, 2.5))
                 curve = (amp, period, float(rng.uniform(0, 2 * np.pi)))
-            layer = make_layer(toks, font, spacing, vertical, underline, strike, bold, curve, words, measure)
+            layer = make_layer(toks, font, space, vertical, underline, strike, thick, curve, words, measure)
             if layer is None:
                 continue
             if geometry:

@@ -19,7 +19,7 @@ from lumenocr.synth.effects import (
 )
 from lumenocr.synth.line import LineMaker, faces_for
 from lumenocr.synth.render import TextLayer, rotation_perspective, transform_points, warp_layer
-from lumenocr.synth.text import TextSampler
+from lumenocr.synth.text import LinePlan, TextSampler
 
 
 @dataclass
@@ -162,15 +162,26 @@ class PageSynth:
         x0, y0, x1, y1 = block
         size = self.maker.font_size(rng)
         color = self._color(rng, page, block)
-        vertical = rng.random() < self.cfg.style.vertical_prob * 3  # columns are common in CJK pages
+        # Columns are common on CJK pages: a few times the line-level share, if Chinese can be drawn.
+        vertical = "chinese" in self.sampler.kinds and rng.random() < min(
+            1.0, self.cfg.style.vertical_prob * 3
+        )
         leading = size * rng.uniform(1.15, 1.7)
         align = rng.choice(["left", "left", "center", "right"])
+        look = self._block_look(rng, size, "chinese" if vertical else None)
         if vertical:
             n_before = len(lines)
             x = x1
             while x - leading >= x0:
                 made = self.flat_maker.make(
-                    rng, size=size, geometry=False, max_width=y1 - y0, allow_vertical=True, long=True
+                    rng,
+                    LinePlan(-1, "chinese", ()),
+                    size=size,
+                    geometry=False,
+                    max_width=y1 - y0,
+                    long=True,
+                    want_vertical=True,
+                    **look,
                 )
                 if made is None:
                     break
@@ -192,6 +203,7 @@ class PageSynth:
                 max_width=x1 - x0,
                 allow_vertical=False,
                 long=rng.random() < 0.8,
+                **look,
             )
             if made is None:
                 break
@@ -209,6 +221,16 @@ class PageSynth:
             self._place(rng, page, layer, x, y, color, lines)
             y += leading
 
+    def _block_look(self, rng, size: int, kind: str | None) -> dict:
+        """One font, letter spacing and weight for all lines of a paragraph or table."""
+        st = self.cfg.style
+        spacing = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
+        return {
+            "face_id": self.sampler.pick_face(rng, (), kind),
+            "spacing": spacing,
+            "bold": bool(rng.random() < st.bold_prob),
+        }
+
     def _table(self, rng, page, block, lines):
         x0, y0, x1, y1 = block
         size = int(
@@ -219,6 +241,7 @@ class PageSynth:
         cols = int(rng.integers(2, 6))
         col_w = (x1 - x0) / cols
         color = self._color(rng, page, block)
+        look = self._block_look(rng, size, None)
         if rng.random() < 0.7:  # ruled table
             thick = int(rng.integers(1, 3))
             c = tuple(float(v) for v in (color * 0.6 + page[int(y0), int(x0)] * 0.4))
@@ -233,7 +256,7 @@ class PageSynth:
                 if rng.random() < 0.15:
                     continue  # empty cell
                 made = self.flat_maker.make(
-                    rng, size=size, geometry=False, max_width=col_w - 6, allow_vertical=False
+                    rng, size=size, geometry=False, max_width=col_w - 6, allow_vertical=False, **look
                 )
                 if made is None:
                     continue

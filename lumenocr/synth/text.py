@@ -286,20 +286,29 @@ class TextSampler:
         plan: LinePlan | None = None,
         vertical: bool = False,
         long: bool = False,
+        face_id: int | None = None,
     ) -> tuple[list[str], int]:
         """Tokens of one line and the index of a face (in ``self.faces``) that draws all of them.
 
         ``vertical`` asks for CJK-only text (upright glyphs); it is honoured when possible.
-        ``long`` asks for at least half the maximum length (paragraph lines).
+        ``long`` asks for at least half the maximum length (paragraph lines). ``face_id``
+        forces the face (a paragraph keeps one font): text adapts to what it can draw.
         """
         plan = plan or self.random_plan(rng)
         if plan.kind == "corpus":
-            toks = self._corpus_window(rng)
-            return toks, self.pick_face(rng, toks)
+            for _ in range(5 if face_id is not None else 1):
+                toks = self._corpus_window(rng)
+                if face_id is None:
+                    return toks, self.pick_face(rng, toks)
+                if all(t == " " or t in self.face_chars[face_id].set for t in toks):
+                    return toks, face_id
+            plan = LinePlan(plan.index, self._kind_for(rng, self.face_chars[face_id], "words"), ())
         focus = list(plan.focus)
-        face_id = self.pick_face(rng, focus, plan.kind)
+        if face_id is None:
+            face_id = self.pick_face(rng, focus, plan.kind)
         fc = self.face_chars[face_id]
-        kind = plan.kind if fc.can(plan.kind) else "random"
+        focus = [t for t in focus if t in fc.set]
+        kind = self._kind_for(rng, fc, plan.kind)
         budget = self.cfg.max_len - len(focus) - (1 if focus else 0)
         toks: list[str] = []
         for _ in range(6):
@@ -319,6 +328,16 @@ class TextSampler:
         if "".join(toks).strip("#") == "":  # '###' marks don't-care boxes in det labels
             toks = ([t for t in fc.all if t != "#"][:1] + toks)[: self.cfg.max_len]
         return toks, face_id
+
+    def _kind_for(self, rng: np.random.Generator, fc: FaceChars, kind: str) -> str:
+        """``kind`` if the face can run it, else another generator it can run (by weight)."""
+        if fc.can(kind):
+            return kind
+        names = sorted(k for k in self.kinds if fc.can(k))
+        if not names:
+            return "random"
+        w = np.array([self.kinds[n] for n in names], float)
+        return names[int(rng.choice(len(names), p=w / w.sum()))]
 
     def _corpus_window(self, rng: np.random.Generator) -> list[str]:
         toks = self.corpus[int(rng.integers(len(self.corpus)))]
