@@ -307,3 +307,18 @@ def test_results_before_a_fatal_error_are_kept(folder, tmp_path, capsys, monkeyp
     assert rc == 2 and "simulated model failure" in err
     (first,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert first["image"] == str(folder / "receipt.png") and first["boxes"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "flags"),
+    [
+        (["--rec-only", "--thresh", "0.2"], "--thresh"),
+        (["--rec-only", "--text-score", "0.3", "--no-cls"], "--no-cls, --text-score"),
+        (["--det-only", "--beam", "4"], "--beam"),
+        (["--det-only", "--words"], "--words"),
+    ],
+)
+def test_options_a_mode_would_ignore_are_refused(folder, capsys, argv, flags):
+    rc, out, err = _run(capsys, folder / "receipt.png", *argv)
+    assert rc == 2 and out == ""
+    assert f"{flags} ha" in err and "no effect with --" in err

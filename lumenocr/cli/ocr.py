@@ -51,6 +51,9 @@ DET_OPTIONS = (
 )
 
 
+REC_BATCH = 8  # text lines per recognizer batch unless --rec-batch says otherwise
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "ocr",
@@ -144,10 +147,8 @@ def register(subparsers) -> None:
     )
 
     rec = p.add_argument_group("recognition")
-    rec.add_argument("--beam", type=int, default=0, metavar="N", help="CTC beam search width (0: greedy)")
-    rec.add_argument(
-        "--rec-batch", type=int, default=8, metavar="N", help="text lines per recognizer batch (8)"
-    )
+    rec.add_argument("--beam", type=int, metavar="N", help="CTC beam search width (0: greedy)")
+    rec.add_argument("--rec-batch", type=int, metavar="N", help="text lines per recognizer batch (8)")
     rec.add_argument(
         "--cls-thresh", type=float, metavar="P", help="flip a line when P(180) exceeds this (0.9)"
     )
@@ -199,8 +200,8 @@ def ocr_kwargs(args, threads: int | None = None) -> dict:
         "words": box_mode_of(args) != "lines",
         "threads": threads if threads is not None else args.threads,
         "providers": tuple(s.strip() for s in args.providers.split(",") if s.strip()),
-        "rec_batch_size": args.rec_batch,
-        "beam_width": args.beam,
+        "rec_batch_size": args.rec_batch or REC_BATCH,
+        "beam_width": args.beam or 0,
         "cls_thresh": args.cls_thresh,
     }
     if args.model:
@@ -212,16 +213,46 @@ def ocr_kwargs(args, threads: int | None = None) -> dict:
     return kw
 
 
+# Options that would be silently ignored in a mode: refused instead.
+_UNUSED_IN_MODE = {
+    "rec": (
+        "det_model",
+        "cls_model",
+        "no_cls",
+        "text_score",
+        "words",
+        "nested_words",
+        "cls_thresh",
+        *DET_OPTIONS,
+    ),
+    "det": (
+        "rec_model",
+        "cls_model",
+        "dict",
+        "no_cls",
+        "text_score",
+        "words",
+        "nested_words",
+        "cls_thresh",
+        "beam",
+        "rec_batch",
+    ),
+}
+
+
 def _check_args(args) -> None:
-    if (args.words or args.nested_words) and (args.det_only or args.rec_only):
-        raise ConfigError("--words/--nested-words need detection and recognition: drop --det-only/--rec-only")
-    for name in ("workers", "rec_batch"):
-        if getattr(args, name) < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
-    if args.threads is not None and args.threads < 1:
-        raise ConfigError("--threads must be at least 1")
-    if args.beam < 0:
-        raise ConfigError("--beam must be >= 0")
+    mode = mode_of(args)
+    unused = [n for n in _UNUSED_IN_MODE.get(mode, ()) if getattr(args, n) not in (None, False)]
+    if unused:
+        flags = ", ".join("--" + n.replace("_", "-") for n in unused)
+        verb = "has" if len(unused) == 1 else "have"
+        raise ConfigError(
+            f"{flags} {verb} no effect with --{mode}-only; drop {'it' if len(unused) == 1 else 'them'}"
+        )
+    for name, least in (("workers", 1), ("rec_batch", 1), ("threads", 1), ("beam", 0)):
+        value = getattr(args, name)
+        if value is not None and value < least:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least {least}, got {value}")
 
 
 # --- processing -------------------------------------------------------------------------------------
@@ -469,7 +500,7 @@ def run(args) -> int:
         LoadOptions(pdf_dpi=args.pdf_dpi),
         args.vis,
         args.font,
-        args.rec_batch if args.workers == 1 else 1,
+        (args.rec_batch or REC_BATCH) if args.workers == 1 else 1,
     )
     if args.font:
         from lumenocr.vis.fonts import get_font
@@ -486,7 +517,9 @@ def run(args) -> int:
         Path(args.vis).mkdir(parents=True, exist_ok=True)
     items = list(zip(files, picture_stems(files)))
     show_bar = (
-        not args.quiet and sys.stderr.isatty() and (len(files) > 1 or files[0].lower().endswith(".pdf"))
+        not args.quiet
+        and sys.stderr.isatty()
+        and (len(files) > 1 or files[0].lower().endswith((".pdf", ".tif", ".tiff")))
     )
 
     failed: set[str] = {*expanded.missing}
