@@ -126,6 +126,20 @@ def test_missing_and_unknown_predictions_are_reported(dataset, tmp_path, capsys)
     assert (m["gt"], m["matched"]) == (3, 1)
 
 
+def test_only_predicted_scores_the_images_that_were_run(dataset, tmp_path, capsys):
+    pred = write_jsonl(
+        tmp_path / "pred.jsonl", [{"image": "images/b.jpg", "boxes": [box(rect(0, 0, 30, 10))]}]
+    )
+    code, out, err = run(capsys, "det", "--gt", dataset, "--pred", pred, "--json", "-")
+    assert json.loads(out)["metrics"]["recall"] == pytest.approx(1 / 3, abs=1e-6)  # image a counts as empty
+    assert "--only-predicted" in err
+    code, out, err = run(capsys, "det", "--gt", dataset, "--pred", pred, "--only-predicted", "--json", "-")
+    assert code == 0
+    assert "scoring 1 of 2" in err
+    m = json.loads(out)["metrics"]
+    assert (m["images"], m["gt"], m["recall"], m["precision"]) == (1, 1, 1.0, 1.0)
+
+
 def test_rec(tmp_path, capsys):
     write_rec_labels(
         tmp_path / "label.txt",
@@ -255,6 +269,30 @@ def test_model_run_on_real_data_round_trips_through_jsonl(tmp_path, capsys):
     code, out, err = run(capsys, *args, "--pred", saved, "--json", "-")
     assert code == 0, err
     assert json.loads(out)["metrics"] == from_model
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_ocr_cli_jsonl_is_what_eval_reads(tmp_path, capsys):
+    """The contract between `lumenocr ocr --format jsonl` and `lumenocr eval --pred`."""
+    gt = DATA / "icdar2015_test"
+    if not (gt / "label.txt").is_file():
+        pytest.skip(f"real data not found at {gt}")
+    if not _model_available("ppocrv6-small"):
+        pytest.skip("model ppocrv6-small is not installed")
+    images = [str(gt / "images" / f"img_{i}.jpg") for i in (1, 2)]
+    saved = tmp_path / "ocr.jsonl"
+    assert main(["ocr", *images, "--nested-words", "-o", str(saved), "-q", "--model", "ppocrv6-small"]) == 0
+    capsys.readouterr()
+    args = ["e2e", "--gt", gt, "--words", "--normalize", "icdar", "--quiet", "--json", "-"]
+    code, out, err = run(capsys, *args, "--pred", saved, "--only-predicted")
+    assert code == 0, err
+    from_ocr = json.loads(out)["metrics"]
+    code, out, err = run(capsys, *args, "--model", "ppocrv6-small", "--limit", 2)
+    assert code == 0, err
+    from_model = json.loads(out)["metrics"]
+    assert from_ocr["images"] == 2
+    assert from_ocr == from_model
 
 
 @pytest.mark.data

@@ -70,6 +70,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--limit", type=int, help="evaluate only the first N ground-truth items")
     parser.add_argument(
+        "--only-predicted",
+        action="store_true",
+        help="with --pred: score only the ground-truth images that have a prediction (default: missing = empty)",
+    )
+    parser.add_argument(
         "--confusions", type=int, default=10, help="rec: character confusions to list (default 10)"
     )
     parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
@@ -134,7 +139,8 @@ def _warn(msg: str) -> None:
     print(f"lumenocr eval: warning: {msg}", file=sys.stderr)
 
 
-def _align(samples, root: Path, preds, what: str) -> list:
+def _align(args, samples, root: Path, preds, what: str) -> tuple[list, list]:
+    """``(samples, preds)`` paired by image; with --only-predicted, images without a prediction are dropped."""
     from lumenocr.metrics.predictions import align_predictions
 
     al = align_predictions([s.image_path for s in samples], root, preds)
@@ -144,13 +150,22 @@ def _align(samples, root: Path, preds, what: str) -> list:
             f"no prediction matches any ground-truth image (e.g. prediction {example!r} vs label "
             f"{samples[0].image_path!r}); are --gt and --pred for the same dataset?"
         )
+    if al.missing and args.only_predicted:
+        _warn(
+            f"--only-predicted: scoring {len(samples) - len(al.missing)} of {len(samples)} ground-truth images"
+        )
+        keep = [i for i, p in enumerate(al.preds) if p is not None]
+        return [samples[i] for i in keep], [al.preds[i] for i in keep]
     if al.missing:
         shown = ", ".join(al.missing[:5]) + (" ..." if len(al.missing) > 5 else "")
-        _warn(f"{len(al.missing)} ground-truth image(s) have no prediction and count as {what}: {shown}")
+        _warn(
+            f"{len(al.missing)} ground-truth image(s) have no prediction and count as {what} "
+            f"(--only-predicted scores just the others): {shown}"
+        )
     if al.unmatched:
         shown = ", ".join(al.unmatched[:5]) + (" ..." if len(al.unmatched) > 5 else "")
         _warn(f"{len(al.unmatched)} prediction(s) name no ground-truth image and are not scored: {shown}")
-    return al.preds
+    return samples, al.preds
 
 
 def _progress(items, args, desc: str):
@@ -263,6 +278,14 @@ def _table(title: str, rows: list[tuple[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _header(args, n: int) -> str:
+    return f"lumenocr eval {args.task}: {args.gt} vs {args.model or args.pred} ({n} items)"
+
+
+def _char(c: str) -> str:
+    return repr(c) if c else "-"
+
+
 def _write_json(args, payload: dict) -> None:
     if not args.json:
         return
@@ -297,16 +320,16 @@ def run(args) -> int:
 
     _check_args(args)
     samples, root, kind = _load_gt(args)
-    source = args.model or args.pred
     out = sys.stdout if args.json != "-" else sys.stderr  # keep stdout clean for `--json -`
-    header = f"lumenocr eval {args.task}: {args.gt} vs {source} ({len(samples)} items)"
     payload: dict = {"task": args.task, "gt": str(args.gt), "pred": args.pred, "model": args.model}
 
     if args.task == "rec":
         if args.model:
             pred_texts = _run_model_rec(args, samples, root)
         else:
-            aligned = _align(samples, root, read_rec_predictions(args.pred), "wrong (empty text)")
+            samples, aligned = _align(
+                args, samples, root, read_rec_predictions(args.pred), "wrong (empty text)"
+            )
             pred_texts = [p.text if p is not None else "" for p in aligned]
         m = evaluate_recognition([s.text for s in samples], pred_texts, args.normalize, args.confusions)
         rows = [
@@ -316,14 +339,11 @@ def run(args) -> int:
             ("CER", m.cer),
             ("normalize", m.mode),
         ]
-        print(header, file=out)
+        print(_header(args, len(samples)), file=out)
         print(_table("recognition", rows), file=out)
         if m.confusions:
-            print(
-                "  top confusions (gt -> pred, count): "
-                + ", ".join(f"{g or '∅'!r}->{p or '∅'!r} {n}" for g, p, n in m.confusions),
-                file=out,
-            )
+            shown = ", ".join(f"{_char(g)}->{_char(p)} {n}" for g, p, n in m.confusions)
+            print(f"  top confusions (gt->pred count; - = no character): {shown}", file=out)
         payload["metrics"] = m.to_dict()
         payload["wrong_examples"] = [
             {"image": samples[i].image_path, "gt": samples[i].text, "pred": pred_texts[i]} for i in m.wrong
@@ -334,11 +354,11 @@ def run(args) -> int:
     if args.model:
         preds = _run_model_boxes(args, samples, root, kind)
     else:
-        preds = _align(samples, root, read_predictions(args.pred, words=args.words), "empty")
+        samples, preds = _align(args, samples, root, read_predictions(args.pred, words=args.words), "empty")
     fallbacks = sum(p.line_fallbacks for p in preds if p is not None)
     if args.words and fallbacks:
         _warn(f"{fallbacks} line box(es) carry no word boxes and are scored as whole lines")
-    print(header, file=out)
+    print(_header(args, len(samples)), file=out)
     if args.task == "det":
         m = evaluate_detection(samples, preds, iou=args.iou, dontcare_first=args.official_order)
         rows = [
