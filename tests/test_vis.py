@@ -140,3 +140,20 @@ def test_panel_text_is_legible_and_in_place(ocr):
     assert [ln.text for ln in again.lines] == [ln.text for ln in res.lines]
     for a, b in zip(again.lines, res.lines):  # same place: centres within a few pixels
         assert np.abs(np.mean(a.points, axis=0) - np.mean(b.points, axis=0)).max() < 8
+
+
+def test_words_mode_draws_the_word_boxes():
+    from lumenocr.results import Word
+
+    img = np.full((60, 220, 3), 200, np.uint8)
+    words = [
+        Word("ab", 0.9, [[10, 10], [60, 10], [60, 50], [10, 50]]),
+        Word("cd", 0.9, [[150, 10], [200, 10], [200, 50], [150, 50]]),
+    ]
+    line = TextLine([[5, 5], [210, 5], [210, 55], [5, 55]], "ab cd", 0.9, 0.9, 0, words)
+    res = OCRResult([line], (60, 220))
+    by_line = _split(draw_result(img, res), 220)[1]
+    by_word = _split(draw_result(img, res, words=True), 220)[1]
+    # Word mode: outlines at the word edges and no ink in the gap between the words.
+    assert (by_word[30, 58:63] != 255).any() and (by_word[15:45, 80:130] == 255).all()
+    assert (by_line[5, 80:130] != 255).any()  # line mode outlines the whole line

@@ -391,7 +391,8 @@ def _save_picture(job: Job, page, result, stem: str) -> str | None:
     name = stem if page.page is None else f"{stem}_p{page.page}"
     ext = ".jpg" if Path(page.source).suffix.lower() in (".jpg", ".jpeg") else ".png"
     try:
-        save_picture(Path(job.vis_dir) / (name + ext), draw_result(page.image, result, job.font))
+        picture = draw_result(page.image, result, job.font, words=job.boxes == "words")
+        save_picture(Path(job.vis_dir) / (name + ext), picture)
     except OSError as e:
         return f"result written, but its picture could not be saved: {e.strerror or e}"
     return None

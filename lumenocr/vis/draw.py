@@ -99,13 +99,19 @@ def _paste_text(
 
 
 def draw_result(
-    image: np.ndarray, result: OCRResult, font_path: str | None = None, *, fill_alpha: float = 0.35
+    image: np.ndarray,
+    result: OCRResult,
+    font_path: str | None = None,
+    *,
+    words: bool = False,
+    fill_alpha: float = 0.35,
 ) -> np.ndarray:
     """Picture of ``result`` on ``image`` (BGR uint8): returns a BGR array a little over twice as wide.
 
     Left: the image with each box filled translucently and outlined. Right: a white panel with
     the same outlines and each box's text written inside it (CJK is drawn when a CJK font is
     installed; see :mod:`lumenocr.vis.fonts`). Boxes without text (detection only) are outlined.
+    With ``words`` the word boxes are drawn instead of the lines (lines without words as lines).
     """
     if not (
         isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8
@@ -113,22 +119,25 @@ def draw_result(
         from lumenocr.errors import InputError
 
         raise InputError("draw_result expects a BGR uint8 image of shape (H, W, 3)")
+    boxes = (
+        [(b["points"], b["text"]) for b in result.word_boxes()]
+        if words
+        else [(ln.points, ln.text) for ln in result.lines]
+    )
     h, w = image.shape[:2]
     thickness = max(1, int(round(min(h, w) / 400)))
-    polys = [
-        np.round(np.asarray(ln.points, np.float32).reshape(-1, 2)).astype(np.int32) for ln in result.lines
-    ]
+    polys = [np.round(np.asarray(p, np.float32).reshape(-1, 2)).astype(np.int32) for p, _ in boxes]
     colors = box_colors(len(polys))
     overlay = image.copy()
     for poly, color in zip(polys, colors):
         cv2.fillPoly(overlay, [poly], color)
     left = cv2.addWeighted(image, 1.0 - fill_alpha, overlay, fill_alpha, 0)
     right = np.full_like(image, 255)
-    for line, poly, color in zip(result.lines, polys, colors):
+    for (points, text), poly, color in zip(boxes, polys, colors):
         cv2.polylines(left, [poly], True, color, thickness, cv2.LINE_AA)
         cv2.polylines(right, [poly], True, color, thickness, cv2.LINE_AA)
-        if line.text:
-            _paste_text(right, to_quad(line.points), line.text, font_path)
+        if text:
+            _paste_text(right, to_quad(points), text, font_path)
     gap = np.full((h, max(2, w // 100), 3), 200, np.uint8)  # a thin grey rule between the halves
     return np.ascontiguousarray(np.hstack([left, gap, right]))
 
