@@ -62,9 +62,12 @@ def test_det_from_jsonl_matches_paths_tolerantly(dataset, tmp_path, capsys):
         ],
     )  # fmt: skip
     out_json = tmp_path / "m.json"
-    code, out, err = run(capsys, "det", "--gt", dataset / "label.txt", "--pred", pred, "--json", out_json)
+    code, out, err = run(
+        capsys, "det", "--gt", dataset / "label.txt", "--pred", pred, "--json", out_json, "--worst", 1
+    )
     assert code == 0, err
     assert "hmean" in out
+    assert "worst 1 image(s):\n    images/a.jpg  hmean 0.000  gt 2  pred 1  matched 0" in out
     m = json.loads(out_json.read_text())["metrics"]
     # Line box over two words: IoU 40/90 with each -> no match; the junk box lies in the don't-care region.
     assert (m["gt"], m["pred"], m["matched"], m["ignored_pred"]) == (3, 2, 1, 1)

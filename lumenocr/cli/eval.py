@@ -77,6 +77,9 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--confusions", type=int, default=10, help="rec: character confusions to list (default 10)"
     )
+    parser.add_argument(
+        "--worst", type=int, default=0, metavar="N", help="det/e2e: list the N images with the lowest hmean"
+    )
     parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -278,6 +281,23 @@ def _table(title: str, rows: list[tuple[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _worst(per_image, n: int) -> str:
+    """The ``n`` images with the lowest hmean (most missed boxes first among ties)."""
+
+    def hits(r) -> int:  # end-to-end rows count boxes read right, detection rows boxes found
+        return getattr(r, "correct", r.matched)
+
+    ranked = sorted(per_image, key=lambda r: (r.hmean, hits(r) - r.gt, r.image))[:n]
+    width = max(len(r.image) for r in ranked)
+    what = "correct" if ranked and hasattr(ranked[0], "correct") else "matched"
+    lines = [f"  worst {len(ranked)} image(s):"]
+    for r in ranked:
+        lines.append(
+            f"    {r.image:<{width}}  hmean {r.hmean:.3f}  gt {r.gt}  pred {r.pred}  {what} {hits(r)}"
+        )
+    return "\n".join(lines)
+
+
 def _header(args, n: int) -> str:
     return f"lumenocr eval {args.task}: {args.gt} vs {args.model or args.pred} ({n} items)"
 
@@ -386,6 +406,8 @@ def run(args) -> int:
         ]
         print(_table(f"end-to-end (IoU >= {args.iou}, text must match)", rows), file=out)
     payload["metrics"] = m.to_dict()
+    if args.worst > 0:
+        print(_worst(m.per_image, args.worst), file=out)
     if args.page_text:
         gt_pages = [page_text(s.polygons, s.texts, s.ignore) for s in samples]
         pred_pages = [page_text(p.polygons, p.texts) if p is not None else "" for p in preds]
