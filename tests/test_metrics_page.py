@@ -50,6 +50,13 @@ def test_cer_wer_by_hand():
     assert (m.char_errors, m.gt_chars, m.word_errors, m.gt_words) == (1, 19, 1, 4)
     assert (m.cer, m.wer) == (pytest.approx(1 / 19), 0.25)
     assert (m.bag_precision, m.bag_recall) == (0.75, 0.75)
+    assert m.cer_nospace == pytest.approx(1 / 16)  # "thequickbrownfox"
+
+
+def test_cer_without_spaces_for_cjk_segments():
+    # Ground truth in two segments, prediction as one line: only the space differs.
+    m = evaluate_page_text(["发票 号码"], ["发票号码"])
+    assert (m.cer, m.cer_nospace) == (pytest.approx(1 / 5), 0.0)
 
 
 def test_word_bag_ignores_order_but_wer_does_not():

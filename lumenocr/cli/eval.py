@@ -415,6 +415,7 @@ def run(args) -> int:
         rows = [
             ("CER", pm.cer),
             ("WER", pm.wer),
+            ("CER without spaces", pm.cer_nospace),
             ("word-bag precision", pm.bag_precision),
             ("word-bag recall", pm.bag_recall),
             ("word-bag F1", pm.bag_f1),

@@ -14,6 +14,8 @@ Text is split into words on whitespace, each word normalised with :func:`normali
 space too, so line breaks never count as errors.
 
 * ``cer``: character edits / ground-truth characters (summed over pages);
+* ``cer_nospace``: the same with every space removed from both texts, the fair figure for
+  Chinese/Japanese, where spaces between boxes are an artefact of segmentation;
 * ``wer``: word edits / ground-truth words;
 * ``bag_precision / bag_recall / bag_f1``: order-free word matching (multiset intersection),
   robust to reading-order differences.
@@ -99,6 +101,7 @@ class PageMetrics:
 
     cer: float
     wer: float
+    cer_nospace: float
     bag_precision: float
     bag_recall: float
     bag_f1: float
@@ -112,7 +115,10 @@ class PageMetrics:
     per_page: list[PageTextMetrics] = field(default_factory=list)
 
     def to_dict(self, per_image: bool = True) -> dict:
-        d = {k: round(getattr(self, k), 6) for k in ("cer", "wer", "bag_precision", "bag_recall", "bag_f1")}
+        d = {
+            k: round(getattr(self, k), 6)
+            for k in ("cer", "wer", "cer_nospace", "bag_precision", "bag_recall", "bag_f1")
+        }
         for k in ("char_errors", "gt_chars", "word_errors", "gt_words", "pred_words", "mode", "pages"):
             d[k] = getattr(self, k)
         if per_image:
@@ -149,12 +155,15 @@ def evaluate_page_text(
                 name, _rate(ce, len(gs)), _rate(we, len(gw)), ce, len(gs), we, len(gw), len(pw), hits
             )
         )
+        g_dense, p_dense = "".join(gw), "".join(pw)
         tot.update(ce=ce, gc=len(gs), we=we, gw=len(gw), pw=len(pw), hits=hits)
+        tot.update(ce_ns=edit_distance(g_dense, p_dense), gc_ns=len(g_dense))
     bp = tot["hits"] / tot["pw"] if tot["pw"] else float(tot["gw"] == 0)
     br = tot["hits"] / tot["gw"] if tot["gw"] else float(tot["pw"] == 0)
     return PageMetrics(
         cer=_rate(tot["ce"], tot["gc"]),
         wer=_rate(tot["we"], tot["gw"]),
+        cer_nospace=_rate(tot["ce_ns"], tot["gc_ns"]),
         bag_precision=bp,
         bag_recall=br,
         bag_f1=2 * bp * br / (bp + br) if bp + br else 0.0,
