@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lumenocr.pipeline.crop import VERTICAL_RATIO  # the inference rule for turning tall crops
 from lumenocr.synth.charset import is_cjk
 from lumenocr.synth.config import FontConfig, RecSynthConfig, StyleConfig
 from lumenocr.synth.effects import (
@@ -192,7 +193,11 @@ class RecSynth:
             )  # type: ignore[misc]
             font = f"{face.path}:{face.index}"
         image = self.compose(rng, layer)
-        if layer.vertical and cfg.vertical_output == "rotate" and image.shape[0] >= 1.5 * image.shape[1]:
+        if (
+            layer.vertical
+            and cfg.vertical_output == "rotate"
+            and image.shape[0] >= VERTICAL_RATIO * image.shape[1]
+        ):
             image = np.ascontiguousarray(np.rot90(image))  # what inference does with tall crops
         return RecSample(image, layer.text, layer.tokens, font, layer.vertical)
 
