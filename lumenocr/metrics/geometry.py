@@ -20,6 +20,7 @@ Rules (one image at a time):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -102,7 +103,10 @@ def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             try:
                 out[k] = shapely.intersection(ga, gb).area
             except GEOSException:
-                out[k] = shapely.intersection(ga, gb, grid_size=1e-3).area
+                try:
+                    out[k] = shapely.intersection(ga, gb, grid_size=1e-3).area
+                except GEOSException as e:
+                    warnings.warn(f"polygon overlap could not be computed ({e}); counted as 0", stacklevel=3)
         return out
 
 
