@@ -16,7 +16,7 @@ except ModuleNotFoundError:  # run from a source checkout that is not pip-instal
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lumenocr.vis import save_picture  # noqa: E402
-from lumenocr.vis.sample import SAMPLE_LINES, render_lines  # noqa: E402
+from lumenocr.vis.sample import SAMPLE_LINES, drawable_lines, render_lines  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--angle", type=float, default=2.0, help="rotation in degrees (default 2)")
     parser.add_argument("--font", help="font file (default: a CJK-capable system font)")
     args = parser.parse_args(argv)
-    save_picture(args.output, render_lines(SAMPLE_LINES, font_size=34, angle=args.angle, font_path=args.font))
+    lines = drawable_lines(SAMPLE_LINES, args.font)
+    if len(lines) < len(SAMPLE_LINES):
+        print(
+            "note: no CJK-capable font found (install fonts-noto-cjk): the sample has Latin lines only",
+            file=sys.stderr,
+        )
+    save_picture(args.output, render_lines(lines, font_size=34, angle=args.angle, font_path=args.font))
     print(f"wrote {args.output}: try `lumenocr ocr {args.output} --format txt`", file=sys.stderr)
     return 0
 

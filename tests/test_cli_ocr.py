@@ -15,15 +15,25 @@ import pytest
 
 from lumenocr.cli.main import main
 from lumenocr.metrics.text import edit_distance
-from lumenocr.vis.sample import SAMPLE_LINES, render_lines
+from lumenocr.vis.sample import SAMPLE_LINES, drawable_lines, render_lines
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _has_cjk_font() -> bool:
+    from lumenocr.vis import fonts
+
+    return fonts.covers(fonts.get_font(24), "光学字符识别欢迎使用")
+
+
+HAS_CJK_FONT = _has_cjk_font()
 
 TEXTS = {
     "receipt.png": ["Total amount 42.50", "Thank you for shopping"],
     "notice.jpg": ["Please keep the door closed"],
-    "chinese.png": ["光学字符识别", "欢迎使用"],
 }
+if HAS_CJK_FONT:  # without one the generated Chinese image would hold missing-glyph boxes
+    TEXTS["chinese.png"] = ["光学字符识别", "欢迎使用"]
 CONTRACT = {"image": str, "page": (int, type(None)), "boxes": list, "seconds": float}
 
 
@@ -96,7 +106,7 @@ def test_bad_files_are_reported_and_the_rest_processed(folder_run, folder):
     assert sorted(Path(r["image"]).name for r in records) == sorted(TEXTS)
     err = proc.stderr
     assert f"{folder / 'corrupt.png'}:" in err and f"{folder / 'empty.jpg'}: file is empty" in err
-    assert "2 of 5 inputs failed" in err
+    assert f"2 of {len(TEXTS) + 2} inputs failed" in err
     assert "Traceback" not in err
     assert "notes.txt" in err  # skipped non-image files are mentioned, not silently dropped
 
@@ -151,8 +161,10 @@ def test_sample_image_is_read_back(tmp_path, capsys):
     )
     rc, out, err = _run(capsys, sample, "--format", "txt", "--vis", tmp_path / "vis")
     assert rc == 0, err
-    assert cer("\n".join(SAMPLE_LINES), out) < 0.05, out
-    assert out.count("\n") == len(SAMPLE_LINES)  # one output line per rendered line, in order
+    lines = drawable_lines(SAMPLE_LINES)  # all of them when a CJK font is installed
+    assert len(lines) == len(SAMPLE_LINES) or not HAS_CJK_FONT
+    assert cer("\n".join(lines), out) < 0.05, out
+    assert out.count("\n") == len(lines)  # one output line per rendered line, in order
     assert (tmp_path / "vis" / "sample.png").is_file()
 
 
@@ -233,7 +245,7 @@ def test_workers_give_the_same_results(folder, capsys):
     def strip(out):
         return [(r["image"], r["boxes"]) for r in _jsonl(out)]
 
-    assert strip(out1) == strip(out2) and len(strip(out1)) == 3
+    assert strip(out1) == strip(out2) and len(strip(out1)) == len(TEXTS)
 
 
 def test_unknown_model_is_exit_2_with_a_clear_message(folder, capsys):

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from lumenocr.vis.fonts import get_font
+from lumenocr.vis.fonts import covers, get_font
 
 #: The sample page's text, one entry per line (English and Chinese).
 SAMPLE_LINES = (
@@ -18,6 +18,14 @@ SAMPLE_LINES = (
     "The quick brown fox jumps over the lazy dog",
     "支持中文与英文混合排版 (CJK + Latin)",
 )
+
+
+def drawable_lines(lines: Sequence[str] = SAMPLE_LINES, font_path: str | None = None) -> list[str]:
+    """The entries of ``lines`` that the font can draw (without a CJK font: the Latin ones)."""
+    font = get_font(24, font_path)
+    if not hasattr(font, "getname"):  # PIL's bitmap fallback: assume ASCII only
+        return [t for t in lines if t.isascii()]
+    return [t for t in lines if covers(font, t)]
 
 
 def render_lines(
