@@ -172,7 +172,10 @@ def get_font(size: int, font_path: str | None = None) -> ImageFont.FreeTypeFont 
     if found is not None:
         return _cached_font(found[0], found[1], size)
     _warn_no_font()
-    return ImageFont.load_default(size)
+    try:
+        return ImageFont.load_default(size)
+    except TypeError:  # Pillow < 10.1: a fixed-size bitmap font
+        return ImageFont.load_default()
 
 
 @lru_cache(maxsize=256)
