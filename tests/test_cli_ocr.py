@@ -334,3 +334,17 @@ def test_options_a_mode_would_ignore_are_refused(folder, capsys, argv, flags):
     rc, out, err = _run(capsys, folder / "receipt.png", *argv)
     assert rc == 2 and out == ""
     assert f"{flags} ha" in err and "no effect with --" in err
+
+
+def test_models_verify_fails_on_a_file_missing_from_an_installed_package(capsys, monkeypatch):
+    import dataclasses
+
+    from lumenocr.zoo import MODELS
+
+    spec = MODELS["ppocrv6-small"]
+    gone = dataclasses.replace(spec.det.file, path="rapidocr/models/no_such_model.onnx")
+    bad = dataclasses.replace(spec, name="broken", aliases=(), det=dataclasses.replace(spec.det, file=gone))
+    monkeypatch.setitem(MODELS, "broken", bad)
+    assert main(["models", "verify", "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["status"] for r in rows if r["model"] == "broken"} == {"missing", "ok"}

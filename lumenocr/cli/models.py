@@ -2,7 +2,7 @@
 
 Zoo models are ONNX files shipped inside PyPI packages; a model is installed when its
 packages are. ``verify`` recomputes the SHA-256 of every installed model file and exits 1 when
-one does not match the registry (a corrupt or different file).
+one does not match the registry (a corrupt or different file) or is missing from its package.
 """
 
 from __future__ import annotations
@@ -84,6 +84,16 @@ def _list(as_json: bool) -> int:
     return 0
 
 
+def _installed(distribution: str) -> bool:
+    from importlib import metadata
+
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def _verify(as_json: bool) -> int:
     from lumenocr.errors import ModelChecksumError, ModelNotFoundError
     from lumenocr.zoo import locate
@@ -103,10 +113,12 @@ def _verify(as_json: bool) -> int:
             except ModelChecksumError as e:
                 entry["status"], entry["message"] = "mismatch", str(e)
             except ModelNotFoundError as e:
-                entry["status"], entry["message"] = "not installed", str(e)
+                # A package that is installed but lacks the file is a broken install, not an absent one.
+                status = "missing" if _installed(ref.distribution) else "not installed"
+                entry["status"], entry["message"] = status, str(e)
             checked[key] = entry
             results.append(entry)
-    bad = [r for r in results if r["status"] == "mismatch"]
+    bad = [r for r in results if r["status"] in ("mismatch", "missing")]
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
@@ -115,7 +127,7 @@ def _verify(as_json: bool) -> int:
         for r in bad:
             print(f"lumenocr models: {r['message']}", file=sys.stderr)
         n_ok = sum(r["status"] == "ok" for r in checked.values())
-        print(f"{n_ok} file(s) verified, {len({r['message'] for r in bad})} mismatch(es)", file=sys.stderr)
+        print(f"{n_ok} file(s) verified, {len({r['message'] for r in bad})} bad", file=sys.stderr)
     return 1 if bad else 0
 
 
