@@ -79,3 +79,26 @@ def test_empty_pages():
     d = m.to_dict()
     assert d["pages"] == 2
     assert len(d["per_page"]) == 2
+
+
+def test_evaluate_pages_leaves_dont_care_regions_out_of_both_texts():
+    from lumenocr.io.labels import DetSample
+    from lumenocr.metrics import evaluate_pages
+    from lumenocr.metrics.predictions import PredSample
+
+    gt = DetSample(
+        "p.jpg",
+        [rect(0, 0, 40, 10), rect(50, 0, 90, 10), rect(0, 20, 90, 50)],
+        ["Name:", "John", "###"],  # a multi-line block nobody transcribed
+        [False, False, True],
+    )
+    pred = PredSample(
+        "p.jpg",
+        [rect(0, 0, 90, 10), rect(2, 22, 88, 32), rect(0, 60, 40, 70)],
+        ["Name: John", "unlabelled text", "extra"],  # line 2 lies inside the ### block: not an insertion
+    )
+    m = evaluate_pages([gt], [pred])
+    assert m.per_page[0].pred_words == 3  # "Name:", "John", "extra"
+    assert (m.word_errors, m.gt_words) == (1, 2)
+    assert m.bag_precision == pytest.approx(2 / 3)
+    assert evaluate_pages([gt], [None]).cer == 1.0

@@ -329,13 +329,7 @@ def _check_args(args) -> None:
 
 
 def run(args) -> int:
-    from lumenocr.metrics import (
-        evaluate_detection,
-        evaluate_end_to_end,
-        evaluate_page_text,
-        evaluate_recognition,
-    )
-    from lumenocr.metrics.page import page_text
+    from lumenocr.metrics import evaluate_detection, evaluate_end_to_end, evaluate_pages, evaluate_recognition
     from lumenocr.metrics.predictions import read_predictions, read_rec_predictions
 
     _check_args(args)
@@ -409,9 +403,7 @@ def run(args) -> int:
     if args.worst > 0:
         print(_worst(m.per_image, args.worst), file=out)
     if args.page_text:
-        gt_pages = [page_text(s.polygons, s.texts, s.ignore) for s in samples]
-        pred_pages = [page_text(p.polygons, p.texts) if p is not None else "" for p in preds]
-        pm = evaluate_page_text(gt_pages, pred_pages, args.normalize, names=[s.image_path for s in samples])
+        pm = evaluate_pages(samples, preds, args.normalize)
         rows = [
             ("CER", pm.cer),
             ("WER", pm.wer),
@@ -420,7 +412,7 @@ def run(args) -> int:
             ("word-bag recall", pm.bag_recall),
             ("word-bag F1", pm.bag_f1),
         ]
-        print(_table("page text (reading order, don't-care boxes left out)", rows), file=out)
+        print(_table("page text (reading order, don't-care regions left out)", rows), file=out)
         payload["page_text"] = pm.to_dict()
     if args.model:
         secs = [p.seconds for p in preds]

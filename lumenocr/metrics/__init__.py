@@ -7,7 +7,7 @@ the trainer's evaluation and the benchmark scripts.
 from lumenocr.metrics.det import DetMetrics, ImageDetMetrics, evaluate_detection
 from lumenocr.metrics.e2e import E2EMetrics, ImageE2EMetrics, evaluate_end_to_end
 from lumenocr.metrics.geometry import match_polygons
-from lumenocr.metrics.page import PageMetrics, evaluate_page_text, page_text, reading_order
+from lumenocr.metrics.page import PageMetrics, evaluate_page_text, evaluate_pages, page_text, reading_order
 from lumenocr.metrics.rec import RecMetrics, evaluate_recognition
 from lumenocr.metrics.text import MODES, edit_distance, normalize_text, normalized_edit_distance, texts_match
 
@@ -23,6 +23,7 @@ __all__ = [
     "evaluate_detection",
     "evaluate_end_to_end",
     "evaluate_page_text",
+    "evaluate_pages",
     "evaluate_recognition",
     "match_polygons",
     "normalize_text",

@@ -32,7 +32,14 @@ import numpy as np
 
 from lumenocr.metrics.text import check_mode, edit_distance, normalize_text
 
-__all__ = ["PageMetrics", "PageTextMetrics", "evaluate_page_text", "page_text", "reading_order"]
+__all__ = [
+    "PageMetrics",
+    "PageTextMetrics",
+    "evaluate_page_text",
+    "evaluate_pages",
+    "page_text",
+    "reading_order",
+]
 
 
 def reading_order(polygons: Sequence) -> list[list[int]]:
@@ -176,3 +183,28 @@ def evaluate_page_text(
         pages=len(gt_pages),
         per_page=per_page,
     )
+
+
+def evaluate_pages(gt: Sequence, pred: Sequence, normalize: str = "exact") -> PageMetrics:
+    """Page-text metrics straight from boxes: ``gt`` items with ``polygons``/``texts``/``ignore``,
+    ``pred`` items with ``polygons``/``texts`` (``None`` = nothing read), aligned.
+
+    Don't-care ground-truth boxes are left out of the reference text, and predicted boxes lying
+    mostly inside one (the ICDAR rule, see :mod:`lumenocr.metrics.geometry`) are left out of the
+    predicted text, so reading unlabelled text is not counted as an insertion.
+    """
+    from lumenocr.metrics.geometry import match_polygons
+
+    if len(gt) != len(pred):
+        raise ValueError(f"evaluate_pages: {len(gt)} ground-truth items but {len(pred)} prediction items")
+    gt_pages, pred_pages, names = [], [], []
+    for g, p in zip(gt, pred, strict=True):
+        ignore = list(getattr(g, "ignore", None) or [False] * len(g.polygons))
+        gt_pages.append(page_text(g.polygons, g.texts, ignore))
+        names.append(str(getattr(g, "image_path", "") or len(names)))
+        if p is None or not len(p.polygons):
+            pred_pages.append("")
+            continue
+        dropped = match_polygons(g.polygons, ignore, p.polygons).pred_ignore if any(ignore) else None
+        pred_pages.append(page_text(p.polygons, p.texts, dropped))
+    return evaluate_page_text(gt_pages, pred_pages, normalize, names=names)
