@@ -7,10 +7,12 @@ encode; the parent writes in index order.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing as mp
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,8 +125,11 @@ def _run(kind, config, synth, tasks, task_fn, count, out_dir, seed, workers, fmt
     return GenerateReport(kind, count, str(out), fmt, workers, time.perf_counter() - t0)
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of ``size`` consecutive items, lazily (a pool pulls tasks as it goes)."""
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
 
 
 def generate_rec(
@@ -146,7 +151,7 @@ def generate_rec(
     # Built here first: config errors (fonts, dictionary, folders) surface as clear errors
     # before any worker starts (an exception in a pool initializer would hang the pool).
     synth = RecSynth(config, seed=seed)
-    plans = synth.sampler.plan(seed, 0, count)
+    plans = synth.sampler.iter_plans(seed, 0, count)
     return _run(
         "rec",
         config,
@@ -185,7 +190,7 @@ def generate_det(
         "det",
         config,
         synth,
-        _chunks(list(range(count)), 2),
+        _chunks(range(count), 2),
         _det_task,
         count,
         out_dir,

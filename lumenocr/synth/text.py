@@ -10,7 +10,7 @@ stream has appeared at least ``floor(N_stream * k / n_stream)`` times, whatever 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,9 +192,12 @@ class TextSampler:
 
     def plan(self, seed: int, start: int, stop: int) -> list[LinePlan]:
         """Plans of lines ``start .. stop-1``; identical for any split of the range."""
+        return list(self.iter_plans(seed, start, stop))
+
+    def iter_plans(self, seed: int, start: int, stop: int) -> Iterator[LinePlan]:
+        """Lazy :meth:`plan`: millions of lines need no list of plans in memory."""
         k = self.cfg.balance_per_line
         counts = [0, 0]
-        out: list[LinePlan] = []
         for block in range(stop // _BLOCK + 1):
             b0 = block * _BLOCK
             if b0 >= stop:
@@ -213,8 +216,7 @@ class TextSampler:
                     if i >= start and stream:
                         focus = tuple(stream[(pos + m) % len(stream)] for m in range(k))
                 if i >= start:
-                    out.append(LinePlan(i, kind, focus))
-        return out
+                    yield LinePlan(i, kind, focus)
 
     def random_plan(self, rng: np.random.Generator) -> LinePlan:
         """A plan for in-memory use (no index): kind by weight, focus drawn at random."""
