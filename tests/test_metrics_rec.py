@@ -122,3 +122,16 @@ def test_real_labels_score_perfectly_against_themselves():
     exact = evaluate_recognition(texts, upper)
     assert exact.correct == sum(t == t.upper() for t in texts)
     assert evaluate_recognition(texts, upper, normalize="icdar").accuracy == 1.0
+
+
+def test_metrics_import_without_inference_or_training_stacks():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lumenocr.metrics, lumenocr.metrics.predictions, lumenocr.io.labels; "
+        "heavy = [m for m in ('onnxruntime', 'torch', 'cv2') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
