@@ -19,7 +19,11 @@ _LUMA = np.array([0.114, 0.587, 0.299], np.float32)  # BGR weights
 
 
 def luminance(bgr: np.ndarray) -> float:
-    return float(np.asarray(bgr, np.float32).reshape(-1, 3).mean(0) @ _LUMA)
+    """Mean luminance (0..255) of a BGR image or region."""
+    if bgr.size == 0:
+        return 128.0
+    mean = cv2.mean(np.ascontiguousarray(bgr))[:3]  # far faster than numpy's strided mean
+    return float(np.asarray(mean, np.float32) @ _LUMA)
 
 
 @lru_cache(maxsize=8)
