@@ -63,7 +63,8 @@ class StyleConfig:
 
     vertical_prob: float = 0.08  # top-to-bottom columns, only for Chinese-only text
     spacing_prob: float = 0.3
-    spacing: list[float] = field(default_factory=lambda: [-0.04, 0.3])  # extra advance, x font size
+    # extra advance, x font size; wider gaps read as spaces and make labels ambiguous
+    spacing: list[float] = field(default_factory=lambda: [-0.04, 0.2])
     underline_prob: float = 0.03
     strike_prob: float = 0.02
     rotate_prob: float = 0.3
