@@ -109,6 +109,9 @@ class SequenceEncoder(nn.Module):
             self.out_channels = in_channels
         elif encoder_type == "rnn":
             self.rnn = nn.LSTM(in_channels, hidden_size, num_layers=2, bidirectional=True, batch_first=True)
+            # a linear path around the LSTM: CTC gets usable per-column features from the first
+            # step, which shortens the all-blank plateau BiLSTM-CTC models otherwise sit on
+            self.skip = nn.Linear(in_channels, hidden_size * 2)
             self.out_channels = hidden_size * 2
         elif encoder_type == "svtr":
             if hidden_size % heads:
@@ -139,7 +142,7 @@ class SequenceEncoder(nn.Module):
             x = self.fuse(torch.cat([x, y], dim=1))
         seq = x.mean(dim=2).permute(0, 2, 1)  # (N, W, C): one time step per column
         if self.encoder_type == "rnn":
-            seq, _ = self.rnn(seq)
+            seq = self.rnn(seq)[0] + self.skip(seq)
         return seq
 
 
