@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -89,7 +90,10 @@ def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | N
 
 def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathOrName | None = None,
                      batch_size: int = 8, beam_width: int = 0) -> TextRecognizer:
-    engine, comp = _engine(ref, "rec", runtime)
+    # Recognition runs independent batches in parallel on single-threaded sessions (see
+    # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers.
+    workers = runtime.threads or available_cores()
+    engine, comp = _engine(ref, "rec", dataclasses.replace(runtime, threads=1))
     num_classes = _num_classes(engine)
     chars: list[str] | None = None
     source = ""
@@ -111,4 +115,12 @@ def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathO
     if use_space is not None and use_space != decoder.use_space_char and num_classes is None:
         decoder = CTCDecoder(decoder.characters, use_space_char=bool(use_space))
     pre = from_dict(RecPreprocess, engine.meta.preprocess if engine.meta else {}, engine.name)
-    return TextRecognizer(engine, pre, decoder, batch_size=batch_size, beam_width=beam_width)
+    return TextRecognizer(engine, pre, decoder, batch_size=batch_size, beam_width=beam_width, workers=workers)
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (respects affinity masks and container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

