@@ -1,0 +1,345 @@
+"""Accuracy and speed of lumenocr against its peers on ../shared/data, in one run.
+
+Each system runs in its own worker process (so peak RSS is its own) and the images are fed
+to the workers in turn, image by image, so background load hits every system alike.
+Latency is the wall time of one call on an image path (decode included), after one
+warm-up call. Accuracy uses lumenocr.metrics on the same images for every system.
+
+    python benchmarks/bench_ocr.py                      # everything (about 30-40 min on 2 cores)
+    python benchmarks/bench_ocr.py --limit 50 --systems lumenocr,rapidocr
+
+Writes benchmarks/results/ocr_benchmark.md (the table) and .json (all figures).
+RapidOCR is the peer with the same PP-OCRv6 small weights; Tesseract 5 (Debian packages
+tesseract-ocr, -eng, -chi-sim) is the classical baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(REPO))
+
+DET_SETS = {"icdar2015_test": "en", "funsd_train": "en", "xfund_zh_train_30": "zh"}
+REC_SET = "icdar2015_rec_test"
+
+
+# ----------------------------------------------------------------------------- workers
+class LumenWorker:
+    def __init__(self, threads: int, model: str):
+        from lumenocr import OCR
+
+        self.ocr = OCR(model=model, threads=threads)
+
+    def page(self, path: str, lang: str) -> dict:
+        r = self.ocr(path)
+        return {"lines": [(ln.points, ln.text) for ln in r.lines],
+                "words": [(w["points"], w["text"]) for w in r.word_boxes()]}
+
+    def rec(self, path: str) -> str:
+        import cv2
+
+        return self.ocr.recognizer([cv2.imread(path)])[0].text
+
+
+class RapidWorker:
+    """RapidOCR 3.10 at its defaults (PP-OCRv6 small det/rec, v2 cls), word boxes on."""
+
+    def __init__(self, threads: int, model: str):
+        from rapidocr import RapidOCR
+
+        self.engine = RapidOCR(params={
+            "Global.log_level": "critical",
+            "Global.return_word_box": True,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+
+    def page(self, path: str, lang: str) -> dict:
+        out = self.engine(path)
+        if out.boxes is None:
+            return {"lines": [], "words": []}
+        lines = [(b.tolist(), t) for b, t in zip(out.boxes, out.txts)]
+        words = []
+        for line_words in out.word_results or ():
+            for text, _score, box in line_words:
+                if box is not None and text.strip():
+                    words.append((box, text))
+        return {"lines": lines, "words": words}
+
+    def rec(self, path: str) -> str:
+        out = self.engine(path, use_det=False, use_cls=False, use_rec=True)
+        return "".join(out.txts or ())
+
+
+class TesseractWorker:
+    """Tesseract 5 CLI, TSV output; OMP_THREAD_LIMIT caps its threads."""
+
+    def __init__(self, threads: int, model: str):
+        self.env = dict(os.environ, OMP_THREAD_LIMIT=str(threads))
+
+    def _tsv(self, path: str, lang: str, psm: int) -> list[list[str]]:
+        langs = {"en": "eng", "zh": "chi_sim+eng"}[lang]
+        out = subprocess.run(["tesseract", path, "stdout", "-l", langs, "--psm", str(psm), "tsv"],
+                             capture_output=True, text=True, env=self.env, timeout=300)
+        rows = [r.split("\t") for r in out.stdout.splitlines()[1:]]
+        return [r for r in rows if len(r) == 12]
+
+    def page(self, path: str, lang: str) -> dict:
+        words, lines = [], {}
+        for r in self._tsv(path, lang, 3):
+            if r[0] != "5" or not r[11].strip() or float(r[10]) < 0:
+                continue
+            x, y, w, h = map(int, r[6:10])
+            quad = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+            words.append((quad, r[11]))
+            key = tuple(r[1:5])
+            lines.setdefault(key, []).append((quad, r[11]))
+        sep = "" if lang == "zh" else " "
+        line_items = []
+        for ws in lines.values():
+            xs = [p[0] for q, _ in ws for p in q]
+            ys = [p[1] for q, _ in ws for p in q]
+            box = [[min(xs), min(ys)], [max(xs), min(ys)], [max(xs), max(ys)], [min(xs), max(ys)]]
+            line_items.append((box, sep.join(t for _, t in ws)))
+        return {"lines": line_items, "words": words}
+
+    def rec(self, path: str) -> str:
+        return " ".join(r[11] for r in self._tsv(path, "en", 7) if r[0] == "5" and r[11].strip())
+
+
+WORKERS = {"lumenocr": LumenWorker, "rapidocr": RapidWorker, "tesseract": TesseractWorker}
+
+
+def worker_main(system: str, threads: int, model: str) -> None:
+    """Serve requests on stdin: {"kind": "page"|"rec", "path", "lang"} -> result + seconds."""
+    w = WORKERS[system](threads, model)
+    for raw in sys.stdin:
+        req = json.loads(raw)
+        if req["kind"] == "rss":
+            self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            print(json.dumps({"rss_mb": max(self_kb, child_kb) / 1024}), flush=True)
+            continue
+        t0 = time.perf_counter()
+        try:
+            res = w.page(req["path"], req["lang"]) if req["kind"] == "page" else {"text": w.rec(req["path"])}
+            res["error"] = None
+        except Exception as e:  # a peer failing on one image must not stop the benchmark
+            res = {"error": f"{type(e).__name__}: {e}", "lines": [], "words": [], "text": ""}
+        res["seconds"] = time.perf_counter() - t0
+        print(json.dumps(res, ensure_ascii=False), flush=True)
+
+
+class Worker:
+    def __init__(self, system: str, threads: int, model: str):
+        self.system = system
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", system, "--threads", str(threads), "--model", model],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+        )
+
+    def ask(self, **req) -> dict:
+        self.proc.stdin.write(json.dumps(req, ensure_ascii=False) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.system} worker died")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def _pred_sample(image: str, items):
+    import numpy as np
+
+    from lumenocr.metrics.predictions import PredSample
+
+    return PredSample(image=image, polygons=[np.asarray(p, dtype=np.float32).reshape(-1, 2) for p, _ in items],
+                      texts=[t for _, t in items])
+
+
+def evaluate_det_set(name: str, samples, outputs: dict[str, list[dict]]) -> dict[str, dict]:
+    from lumenocr.metrics import evaluate_detection, evaluate_end_to_end
+    from lumenocr.metrics.page import evaluate_pages
+
+    out = {}
+    for system, results in outputs.items():
+        row = {}
+        if name != "xfund_zh_train_30":  # word-level ground truth
+            preds = [_pred_sample(s.image_path, r["words"]) for s, r in zip(samples, results)]
+            det = evaluate_detection(samples, preds)
+            e2e = evaluate_end_to_end(samples, preds, normalize="icdar")
+            row.update(det_hmean=det.hmean, det_precision=det.precision, det_recall=det.recall, e2e_hmean=e2e.hmean)
+        # Page text from line boxes, ordered by the same code for every system; text read
+        # inside don't-care regions is left out of both sides.
+        page = evaluate_pages(samples, [_pred_sample(s.image_path, r["lines"]) for s, r in zip(samples, results)])
+        row.update(page_cer=page.cer, page_cer_nospace=page.cer_nospace, page_wer=page.wer)
+        secs = [r["seconds"] for r in results]
+        row.update(median_ms=1000 * statistics.median(secs), images_per_s=len(secs) / sum(secs),
+                   errors=sum(1 for r in results if r.get("error")))
+        out[system] = row
+    return out
+
+
+def run(args) -> dict:
+    from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
+
+    systems = args.systems.split(",")
+    workers = {s: Worker(s, args.threads, args.model) for s in systems}
+    report: dict = {"sets": {}, "rss_mb": {}}
+    try:
+        for name in args.datasets.split(","):
+            label = DATA / name / "label.txt"
+            if not label.is_file():
+                print(f"skip {name}: {label} not found", file=sys.stderr)
+                continue
+            if name == REC_SET:
+                samples = read_rec_labels(label)[: args.rec_limit or None]
+                lang = "en"
+            else:
+                samples = read_det_labels(label)[: args.limit or None]
+                lang = DET_SETS.get(name, "en")
+            kind = "rec" if name == REC_SET else "page"
+            paths = [str(resolve_image(label, s.image_path)) for s in samples]
+            for w in workers.values():  # warm-up, not timed
+                w.ask(kind=kind, path=paths[0], lang=lang)
+            outputs: dict[str, list[dict]] = {s: [] for s in systems}
+            t0 = time.time()
+            for i, path in enumerate(paths):
+                order = systems[i % len(systems):] + systems[: i % len(systems)]  # rotate who goes first
+                for s in order:
+                    outputs[s].append(workers[s].ask(kind=kind, path=path, lang=lang))
+                if (i + 1) % 50 == 0:
+                    print(f"{name}: {i + 1}/{len(paths)} ({time.time() - t0:.0f}s)", file=sys.stderr)
+            if kind == "rec":
+                from lumenocr.metrics import evaluate_recognition
+
+                res = {}
+                for s in systems:
+                    m = evaluate_recognition([x.text for x in samples], [r["text"] for r in outputs[s]],
+                                             normalize="icdar")
+                    secs = [r["seconds"] for r in outputs[s]]
+                    res[s] = {"rec_accuracy": m.accuracy, "rec_ned": m.mean_ned,
+                              "median_ms": 1000 * statistics.median(secs), "images_per_s": len(secs) / sum(secs)}
+            else:
+                res = evaluate_det_set(name, samples, outputs)
+            report["sets"][name] = {"images": len(paths), "results": res}
+            print(json.dumps({name: res}, indent=1), file=sys.stderr)
+        for s, w in workers.items():
+            report["rss_mb"][s] = w.ask(kind="rss")["rss_mb"]
+    finally:
+        for w in workers.values():
+            w.close()
+    return report
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def versions() -> str:
+    from importlib import metadata
+
+    out = []
+    for d in ("lumenocr", "rapidocr", "onnxruntime"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out.append(f"{d} {metadata.version(d)}")
+    try:
+        tv = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        out.append(tv)
+    except OSError:
+        pass
+    return ", ".join(out)
+
+
+def fmt(v, pct=False):
+    if v is None:
+        return "-"
+    return f"{100 * v:.1f}" if pct else f"{v:.3f}" if isinstance(v, float) and v < 10 else f"{v:.0f}"
+
+
+def write_markdown(report: dict, args, path: Path) -> None:
+    lines = [
+        "# OCR benchmark",
+        "",
+        f"Command: `python benchmarks/bench_ocr.py {' '.join(sys.argv[1:])}`  ",
+        f"Machine: {machine()}  ",
+        f"Versions: {versions()}  ",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; threads per system: {args.threads}; "
+        f"lumenocr model: {args.model}",
+        "",
+        "Det/E2E hmean: word boxes vs word-level ground truth, IoU >= 0.5, `###` ignored; E2E text match is "
+        "case-insensitive alphanumeric. Page CER/WER: page text in reading order (the same ordering code for "
+        "every system) vs ground truth. Rec accuracy: case-insensitive alphanumeric, official word crops. "
+        "Latency: median wall time per image of one call on the image path (decoding included), systems "
+        "interleaved image by image. Peak RSS: the worker process (for Tesseract, its largest child).",
+        "",
+        "| data set | system | det hmean | e2e hmean | page CER % | CER no spaces % | page WER % | rec acc % | median ms | img/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, block in report["sets"].items():
+        for system, r in block["results"].items():
+            lines.append(
+                f"| {name} ({block['images']}) | {system} | {fmt(r.get('det_hmean'))} | {fmt(r.get('e2e_hmean'))} | "
+                f"{fmt(r.get('page_cer'), True)} | {fmt(r.get('page_cer_nospace'), True)} | {fmt(r.get('page_wer'), True)} | {fmt(r.get('rec_accuracy'), True)} | "
+                f"{r['median_ms']:.0f} | {r['images_per_s']:.2f} |"
+            )
+    lines += ["", "| system | peak RSS MB |", "|---|---|"]
+    lines += [f"| {s} | {v:.0f} |" for s, v in report["rss_mb"].items()]
+    ratios = []
+    if all(s in report["rss_mb"] for s in ("lumenocr", "rapidocr")):
+        for name, block in report["sets"].items():
+            r = block["results"]
+            if "lumenocr" in r and "rapidocr" in r:
+                ratios.append(f"| {name} | {r['lumenocr']['median_ms'] / r['rapidocr']['median_ms']:.2f} |")
+        lines += ["", "| data set | lumenocr / RapidOCR median latency |", "|---|---|", *ratios]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--systems", default="lumenocr,rapidocr,tesseract")
+    ap.add_argument("--datasets", default="icdar2015_test,funsd_train,xfund_zh_train_30,icdar2015_rec_test")
+    ap.add_argument("--limit", type=int, default=0, help="images per detection set (0: all)")
+    ap.add_argument("--rec-limit", type=int, default=0, help="crops of the recognition set (0: all)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model", default="ppocrv6-small", help="lumenocr zoo model")
+    ap.add_argument("--out", default=str(RESULTS / "ocr_benchmark"))
+    args = ap.parse_args()
+    if args.worker:
+        worker_main(args.worker, args.threads, args.model)
+        return
+    report = run(args)
+    report["args"] = vars(args)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    write_markdown(report, args, out.with_suffix(".md"))
+    print(out.with_suffix(".md").read_text())
+
+
+if __name__ == "__main__":
+    main()
