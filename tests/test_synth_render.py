@@ -277,3 +277,23 @@ def test_image_backgrounds_come_from_the_folder(tmp_path):
         RecSynth(rec_config({"effects": {"background_dirs": [str(tmp_path / "nope")]}})).render(
             np.random.default_rng(0)
         )
+
+
+def test_user_font_folder_broken_files_and_empty(tmp_path, monkeypatch):
+    faces = need_fonts()
+    import shutil
+
+    from lumenocr.synth.fonts import load_faces
+
+    monkeypatch.setenv("LUMENOCR_CACHE", str(tmp_path / "cache"))  # coverage computed fresh, cached here
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    (folder / "broken.ttf").write_bytes(b"not a font at all")
+    latin = next(f for f in faces if f.path.endswith(".ttf"))
+    shutil.copy(latin.path, folder / "mine.ttf")
+    mine = load_faces([str(folder)], use_system=False)
+    assert [f.name for f in mine] == [latin.name] and mine[0].coverage == latin.coverage
+    assert list((tmp_path / "cache").rglob("*.json"))  # coverage cached for the next run
+    (folder / "mine.ttf").unlink()
+    with pytest.raises(ConfigError, match="no usable fonts"):
+        load_faces([str(folder)], use_system=False)

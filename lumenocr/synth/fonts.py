@@ -119,16 +119,29 @@ def load_faces(
 
     Raises :class:`ConfigError` when nothing usable is found, naming what was searched.
     """
-    return list(_load_faces_cached(tuple(dirs), use_system, tuple(include), tuple(exclude)))
+    search = [Path(d) for d in dirs] + (system_font_dirs() if use_system else [])
+    files = []
+    for path in find_font_files(search):
+        st = path.stat()
+        files.append((str(path), st.st_size, st.st_mtime_ns))
+    try:
+        return list(_load_faces_cached(tuple(files), tuple(include), tuple(exclude)))
+    except ConfigError:
+        where = ", ".join(map(str, search)) or "(no folders)"
+        raise ConfigError(
+            f"no usable fonts found in {where}; install e.g. fonts-dejavu-core fonts-liberation "
+            "fonts-noto-cjk or pass a font folder (--fonts DIR)"
+        ) from None
 
 
 @lru_cache(maxsize=8)
 def _load_faces_cached(
-    dirs: tuple[str, ...], use_system: bool, include: tuple[str, ...], exclude: tuple[str, ...]
+    files: tuple[tuple[str, int, int], ...], include: tuple[str, ...], exclude: tuple[str, ...]
 ) -> tuple[FontFace, ...]:
-    search = [Path(d) for d in dirs] + (system_font_dirs() if use_system else [])
+    """Faces of ``files`` (path, size, mtime: the key changes when a folder's fonts change)."""
     faces: list[FontFace] = []
-    for path in find_font_files(search):
+    for name_, _, _ in files:
+        path = Path(name_)
         try:
             entries = _faces_cached(path)
         except Exception:  # a broken font file must not stop generation; it is simply not used
@@ -139,16 +152,24 @@ def _load_faces_cached(
                 continue
             if any(s.lower() in label.lower() for s in exclude):
                 continue
-            if len(chars) < 10:
+            if len(chars) < 10 or not _pil_can_load(str(path), int(index)):
                 continue
             faces.append(FontFace(str(path), int(index), name, frozenset(chars)))
     if not faces:
-        where = ", ".join(map(str, search)) or "(no folders)"
-        raise ConfigError(
-            f"no usable fonts found in {where}; install e.g. fonts-dejavu-core fonts-liberation "
-            "fonts-noto-cjk or pass a font folder (--fonts DIR)"
-        )
+        raise ConfigError("no usable fonts")
     return tuple(faces)
+
+
+def _pil_can_load(path: str, index: int) -> bool:
+    """Some files fontTools reads (bitmap-only, exotic outlines) FreeType cannot draw: skip them
+    here rather than fail inside a worker."""
+    from PIL import ImageFont
+
+    try:
+        ImageFont.truetype(path, size=16, index=index).getbbox("A")
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 class FontCache:
