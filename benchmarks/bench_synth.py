@@ -72,6 +72,7 @@ def readback(n: int, model: str, out: Path) -> None:
     configs = [
         ("default (Latin + Chinese)", RecSynthConfig()),
         ("configs/synth/rec_en.yml", load_config(ROOT / "configs/synth/rec_en.yml", "rec")),
+        ("configs/synth/rec_en_words.yml", load_config(ROOT / "configs/synth/rec_en_words.yml", "rec")),
     ]
     rows, examples = [], []
     for name, cfg in configs:

@@ -77,3 +77,5 @@ def test_shipped_configs_load():
     en = load_config(CONFIGS / "rec_en.yml", "rec")
     assert en.text.charset == "ascii" and "chinese" not in en.text.generators
     assert isinstance(load_config(CONFIGS / "det_default.yml", "det"), DetSynthConfig)
+    words = load_config(CONFIGS / "rec_en_words.yml", "rec")
+    assert words.text.charset == "ascii" and words.text.max_len == 16
