@@ -81,11 +81,13 @@ def background(
     if kind == "gradient":
         c2 = random_color(rng, np.clip(base_lum + rng.uniform(-50, 50), 0, 255), sat)
         ang = rng.uniform(0, 2 * np.pi)
-        t = np.add.outer(
-            np.arange(h, dtype=np.float32) * np.sin(ang), np.arange(w, dtype=np.float32) * np.cos(ang)
-        )
+        # A linear ramp is smooth: compute it on a coarse grid, let bilinear resizing fill in.
+        gh, gw = max(2, h // 8), max(2, w // 8)
+        ys, xs = np.linspace(0, h, gh, dtype=np.float32), np.linspace(0, w, gw, dtype=np.float32)
+        t = np.add.outer(ys * np.sin(ang), xs * np.cos(ang))
         t = (t - t.min()) / max(float(t.max() - t.min()), 1.0)
-        return (c1 + (c2 - c1) * t[..., None]).clip(0, 255).astype(np.uint8)
+        small = (c1 + (c2 - c1) * t[..., None]).clip(0, 255).astype(np.uint8)
+        return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     # noise: low-frequency blotches plus grain, like paper or a wall
     small = rng.normal(0, 1, (max(2, h // 16), max(2, w // 16))).astype(np.float32)
     blotch = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -188,9 +190,13 @@ def _lighting_shadow(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     """Darken one side of a random soft edge, like a hand or a page fold over the paper."""
     h, w = img.shape[:2]
     ang = rng.uniform(0, 2 * np.pi)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    d = (xx - w * rng.uniform(0.2, 0.8)) * np.cos(ang) + (yy - h * rng.uniform(0.2, 0.8)) * np.sin(ang)
+    cx, cy = w * rng.uniform(0.2, 0.8), h * rng.uniform(0.2, 0.8)
     soft = max(2.0, rng.uniform(0.02, 0.2) * max(h, w))
-    t = 1 / (1 + np.exp(-d / soft))
-    factor = 1 - rng.uniform(0.2, 0.5) * t
-    return (img.astype(np.float32) * factor[..., None]).clip(0, 255).astype(np.uint8)
+    depth = rng.uniform(0.2, 0.5)
+    # The shading is smooth (its edge is at least 2 % of the image wide): coarse grid, then resize.
+    gh, gw = max(2, h // 4), max(2, w // 4)
+    ys, xs = np.linspace(0, h, gh, dtype=np.float32), np.linspace(0, w, gw, dtype=np.float32)
+    d = np.add.outer((ys - cy) * np.sin(ang), (xs - cx) * np.cos(ang))
+    factor = (1 - depth / (1 + np.exp(-d / soft))).astype(np.float32)
+    factor = cv2.resize(factor, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.multiply(img, cv2.merge([factor] * 3), dtype=cv2.CV_8U)
