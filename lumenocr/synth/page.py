@@ -311,8 +311,9 @@ class PageSynth:
         cover = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR)
         if cover.min() < 255:
             desk = background(rng, h, w, cfg.effects, dark_prob=0.5)
-            a = cover.astype(np.float32)[..., None] * (1 / 255)
-            out = (desk * (1 - a) + out * a + 0.5).astype(np.uint8)
+            edge = cover < 255  # blend only where the page does not fully cover the frame
+            a = cover[edge].astype(np.float32)[:, None] * (1 / 255)
+            out[edge] = (desk[edge] * (1 - a) + out[edge] * a + 0.5).astype(np.uint8)
         moved = []
         for ln in lines:
             poly = transform_points(ln.polygon, m)
