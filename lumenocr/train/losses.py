@@ -60,7 +60,11 @@ class DBLoss:
 
 @dataclass
 class CTCLoss:
-    """CTC over (N, T, C) logits with blank 0; the mean over the batch of per-sample losses."""
+    """CTC over (N, T, C) logits with blank 0; the mean over the batch of per-sample losses.
+
+    With ``valid_ratio`` in the batch, each sample's CTC path must end within the columns its
+    crop covers (right padding is excluded), matching what ``TextRecognizer`` decodes.
+    """
 
     def __post_init__(self) -> None:
         self._ctc = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
@@ -69,6 +73,8 @@ class CTCLoss:
         log_probs = logits.float().log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
         n, t = logits.shape[0], logits.shape[1]
         input_lengths = torch.full((n,), t, dtype=torch.long)
+        if "valid_ratio" in batch:  # only the columns over the crop, as the pipeline decodes
+            input_lengths = torch.ceil(batch["valid_ratio"].float() * t).long().clamp(1, t)
         losses = self._ctc(log_probs, batch["label"], input_lengths, batch["length"])
         return {"loss": losses.mean()}
 
