@@ -40,6 +40,9 @@ def test_rec_items_are_encoded_and_padded(rec_dir):
     assert item["length"] == len(text)
     assert list(item["label"][: len(text)]) == [int(c) + 1 for c in text]  # dict "0".."9" -> classes 1..10
     assert not item["label"][len(text) :].any()
+    crop, _ = ds.load(0)
+    expected = min(128, np.ceil(32 * crop.shape[1] / crop.shape[0])) / 128
+    assert item["valid_ratio"] == pytest.approx(expected)
 
 
 def test_rec_skips_long_and_unknown_texts_with_one_warning(tmp_path, rec_dir, caplog):

@@ -82,3 +82,14 @@ def test_db_targets_mask_out_ignored_and_tiny_text():
     t = DBTargets()((80, 160), [ignored, tiny], [True, False])
     assert t["shrink_map"].sum() == 0
     assert t["shrink_mask"][20, 30] == 0 and t["shrink_mask"][52, 120] == 0 and t["shrink_mask"][70, 5] == 1
+
+
+def test_ctc_valid_ratio_forbids_characters_in_the_padding():
+    t, c = 8, 5
+    batch = {"label": torch.tensor([[1, 2, 0]]), "length": torch.tensor([2])}
+    late = torch.full((1, t, c), -5.0)
+    for step, cls in enumerate([0, 1, 0, 0, 0, 0, 2, 0]):  # "2" emitted at column 6: in the padding
+        late[0, step, cls] = 5.0
+    assert CTCLoss()(late, batch)["loss"] < 0.1
+    covered = {**batch, "valid_ratio": torch.tensor([0.5])}  # the crop covers columns 0-3 only
+    assert CTCLoss()(late, covered)["loss"] > 1.0
