@@ -348,11 +348,15 @@ class TextSampler:
             return toks
         starts = [0] + [i + 1 for i, t in enumerate(toks[: len(toks) - n]) if t == " "]
         s = starts[int(rng.integers(len(starts)))]
-        window = toks[s : s + n]
-        if " " in window[n // 2 :] and s + n < len(toks) and toks[s + n] != " ":  # end on a word boundary
-            cut = len(window) - window[::-1].index(" ")
-            window = window[:cut]
-        return _clean(window) or toks[:n]
+        end = s + n
+        if end < len(toks) and toks[end] != " " and " " in toks[s:end] and not is_cjk(toks[end]):
+            # The window would cut a word: end at the last space inside it instead.
+            end = s + len(toks[s:end]) - toks[s:end][::-1].index(" ")
+        elif end < len(toks) and toks[end] != " " and not is_cjk(toks[end]):
+            # One long word: take it whole when it fits the length limit.
+            while end < len(toks) and toks[end] != " " and end - s < self.cfg.max_len:
+                end += 1
+        return _clean(toks[s:end]) or toks[:n]
 
     def _insert(self, rng: np.random.Generator, toks: list[str], focus: list[str]) -> list[str]:
         """Put the balanced tokens into the line where they look natural: letters inside a word,
