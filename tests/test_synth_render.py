@@ -151,7 +151,7 @@ def test_corpus_lines_windows_and_skips(tmp_path):
         toks, _ = sampler.sample(np.random.default_rng(i))
         text = "".join(toks)
         assert len(toks) <= 20
-        assert any(text in ln for ln in lines[:2]), text
+        assert any(f" {text} " in f" {ln} " for ln in lines[:2]), text  # whole words, never cut
 
 
 def test_dictionary_tokens_and_uncovered(tmp_path):
