@@ -3,7 +3,7 @@
 Balancing (PaddleOCR FAQ: every character in enough samples) is deterministic: tokens are
 split into two streams (CJK and other), each a seeded permutation of its tokens, and line
 ``i`` takes the next ``balance_per_line`` tokens of its stream. Which stream a line uses is
-planned in blocks from the seed alone (``TextPlanner``), so after ``N`` lines every token of a
+planned in blocks from the seed alone (:meth:`TextSampler.plan`), so after ``N`` lines every token of a
 stream has appeared at least ``floor(N_stream * k / n_stream)`` times, whatever the worker count.
 """
 
@@ -24,47 +24,7 @@ from lumenocr.synth.fonts import FontFace
 log = logging.getLogger(__name__)
 
 # Pseudo-word pieces: word-like letter patterns without copying any word list.
-_ONSETS = [
-    "b",
-    "c",
-    "d",
-    "f",
-    "g",
-    "h",
-    "j",
-    "k",
-    "l",
-    "m",
-    "n",
-    "p",
-    "r",
-    "s",
-    "t",
-    "v",
-    "w",
-    "y",
-    "z",
-    "bl",
-    "br",
-    "ch",
-    "cl",
-    "cr",
-    "dr",
-    "fl",
-    "fr",
-    "gr",
-    "pl",
-    "pr",
-    "sc",
-    "sh",
-    "sl",
-    "sp",
-    "st",
-    "str",
-    "th",
-    "tr",
-    "wh",
-]
+_ONSETS = "b c d f g h j k l m n p r s t v w y z bl br ch cl cr dr fl fr gr pl pr sc sh sl sp st str th tr wh".split()  # noqa: SIM905
 _VOWELS = ["a", "e", "i", "o", "u", "a", "e", "i", "o", "ea", "ee", "ai", "oo", "ou", "ie", "io"]
 _CODAS = ["", "", "", "n", "r", "s", "t", "l", "m", "d", "ng", "st", "nd", "ck", "rt", "th", "x", "ll"]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
