@@ -217,6 +217,16 @@ def test_handwriting_lines_from_character_images(tmp_path):
     assert cv2 is not None
 
 
+def test_resize_height():
+    need_fonts()
+    synth = RecSynth(rec_config({"resize_height": 32}))
+    for i in range(10):
+        img = synth.render(np.random.default_rng(i)).image
+        assert img.shape[0] == 32 and img.shape[1] >= 8
+    with pytest.raises(ConfigError, match="resize_height"):
+        rec_config({"resize_height": 4})
+
+
 def test_render_line_api():
     need_fonts()
     from lumenocr.synth import render_line

@@ -118,6 +118,7 @@ class RecSynthConfig:
     handwriting: HandwritingConfig = field(default_factory=HandwritingConfig)
     margin: list[float] = field(default_factory=lambda: [0.02, 0.25])  # crop margin, x line height
     vertical_output: str = "rotate"  # rotate vertical lines 90 deg CCW as inference does | keep
+    resize_height: int | None = None  # scale every line to this height (e.g. the recognizer's input)
     image_format: str = "jpg"  # jpg | png
     image_quality: int = 95  # JPEG quality of written files (artefacts come from effects.jpeg_*)
 
@@ -233,6 +234,12 @@ def validate(obj: Any, where: str) -> None:
         raise ConfigError(f"{where}.image_format must be 'jpg' or 'png', got {obj.image_format!r}")
     if isinstance(obj, RecSynthConfig) and obj.vertical_output not in {"rotate", "keep"}:
         raise ConfigError(f"{where}.vertical_output must be 'rotate' or 'keep', got {obj.vertical_output!r}")
+    if (
+        isinstance(obj, RecSynthConfig)
+        and obj.resize_height is not None
+        and not 8 <= obj.resize_height <= 256
+    ):
+        raise ConfigError(f"{where}.resize_height must be null or 8..256 px, got {obj.resize_height!r}")
 
 
 def rec_config(data: dict[str, Any] | None = None) -> RecSynthConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from lumenocr.pipeline.crop import VERTICAL_RATIO  # the inference rule for turning tall crops
@@ -199,6 +200,11 @@ class RecSynth:
             and image.shape[0] >= VERTICAL_RATIO * image.shape[1]
         ):
             image = np.ascontiguousarray(np.rot90(image))  # what inference does with tall crops
+        if cfg.resize_height and image.shape[0] != cfg.resize_height:
+            h = cfg.resize_height
+            w = max(1, int(round(image.shape[1] * h / image.shape[0])))
+            interp = cv2.INTER_AREA if h < image.shape[0] else cv2.INTER_LINEAR
+            image = cv2.resize(image, (w, h), interpolation=interp)
         return RecSample(image, layer.text, layer.tokens, font, layer.vertical)
 
     def compose(self, rng: np.random.Generator, layer: TextLayer) -> np.ndarray:
