@@ -307,3 +307,21 @@ def test_user_font_folder_broken_files_and_empty(tmp_path, monkeypatch):
     (folder / "mine.ttf").unlink()
     with pytest.raises(ConfigError, match="no usable fonts"):
         load_faces([str(folder)], use_system=False)
+
+
+def test_default_config_without_a_chinese_font(tmp_path, caplog):
+    faces = need_fonts()
+    import shutil
+
+    latin = next(f for f in faces if f.path.endswith(".ttf") and "中" not in f.coverage)
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    shutil.copy(latin.path, folder / "only.ttf")
+    cfg = rec_config({"fonts": {"dirs": [str(folder)], "use_system": False}})
+    with caplog.at_level("WARNING"):
+        synth = RecSynth(cfg)
+    assert "no glyph in any font" in caplog.text  # the Chinese part of the charset is dropped, loudly
+    assert "chinese" not in synth.sampler.kinds
+    for i in range(30):
+        sample = synth.render(np.random.default_rng(i))
+        assert all(ch in latin.coverage or ch == " " for ch in sample.text)
