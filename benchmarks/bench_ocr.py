@@ -51,7 +51,7 @@ class LumenWorker:
     def rec(self, path: str) -> str:
         import cv2
 
-        return self.ocr.recognizer([cv2.imread(path)])[0].text
+        return self.ocr.recognize_crops([cv2.imread(path)])[0].text
 
 
 class RapidWorker:

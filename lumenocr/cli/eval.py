@@ -248,7 +248,7 @@ def _run_model_rec(args, samples, root: Path) -> list[str]:
         for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
             chunk = samples[start : start + batch]
             crops = [_load_image(p) for p in paths[start : start + batch]]
-            for s, r in zip(chunk, ocr.recognizer(crops), strict=True):
+            for s, r in zip(chunk, ocr.recognize_crops(crops), strict=True):
                 texts.append(r.text)
                 save({"image": s.image_path, "text": r.text, "score": round(float(r.score), 5)})
     return texts

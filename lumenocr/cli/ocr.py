@@ -51,7 +51,7 @@ DET_OPTIONS = (
 )
 
 
-REC_BATCH = 8  # text lines per recognizer batch unless --rec-batch says otherwise
+REC_BATCH = 4  # text lines per recognizer batch unless --rec-batch says otherwise
 
 
 def register(subparsers) -> None:
@@ -148,7 +148,7 @@ def register(subparsers) -> None:
 
     rec = p.add_argument_group("recognition")
     rec.add_argument("--beam", type=int, metavar="N", help="CTC beam search width (0: greedy)")
-    rec.add_argument("--rec-batch", type=int, metavar="N", help="text lines per recognizer batch (8)")
+    rec.add_argument("--rec-batch", type=int, metavar="N", help="text lines per recognizer batch (4)")
     rec.add_argument(
         "--cls-thresh", type=float, metavar="P", help="flip a line when P(180) exceeds this (0.9)"
     )
@@ -356,7 +356,7 @@ def _recognise(ocr, job: Job, chunk: list, stems: dict) -> Iterator[Outcome]:
         return
     t0 = time.perf_counter()
     try:
-        recs = ocr.recognizer([page.image for page, _ in chunk])
+        recs = ocr.recognize_crops([page.image for page, _ in chunk])
         share = (time.perf_counter() - t0) / len(chunk)  # each crop's part of its batch's time
     except Exception as e:  # noqa: BLE001
         if _is_config_error(e):

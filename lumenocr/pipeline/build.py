@@ -89,7 +89,7 @@ def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | N
 
 
 def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathOrName | None = None,
-                     batch_size: int = 8, beam_width: int = 0) -> TextRecognizer:
+                     batch_size: int = 4, beam_width: int = 0) -> TextRecognizer:
     # Recognition runs independent batches in parallel on single-threaded sessions (see
     # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers.
     workers = runtime.threads or available_cores()

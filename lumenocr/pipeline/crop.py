@@ -46,10 +46,17 @@ def crop_region(image: np.ndarray, polygon: np.ndarray) -> Crop:
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad, dst)
     out = cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    to_source = np.linalg.inv(m.astype(np.float64))
+    return upright(out, np.linalg.inv(m.astype(np.float64)))
+
+
+def upright(image: np.ndarray, to_source: np.ndarray | None = None) -> Crop:
+    """Wrap an already rectified text image as a :class:`Crop`, turning tall (vertical)
+    text into a left-to-right line as :func:`crop_region` does."""
+    to_source = np.eye(3) if to_source is None else to_source
+    h, w = image.shape[:2]
     if h >= VERTICAL_RATIO * w and h > 0:
         # rot90 CCW: new (x', y') = (y, w - x)  ->  old (x, y) = (w - y', x')
-        out = np.ascontiguousarray(np.rot90(out))
+        out = np.ascontiguousarray(np.rot90(image))
         back = np.array([[0, -1, w], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
         return Crop(out, to_source @ back, vertical=True)
-    return Crop(out, to_source, vertical=False)
+    return Crop(image, to_source, vertical=False)
