@@ -325,3 +325,33 @@ def test_default_config_without_a_chinese_font(tmp_path, caplog):
     for i in range(30):
         sample = synth.render(np.random.default_rng(i))
         assert all(ch in latin.coverage or ch == " " for ch in sample.text)
+
+
+def test_glyphs_a_font_only_claims_are_never_drawn(tmp_path, monkeypatch):
+    """A font whose cmap lists 'Q' and 'Z' but maps them to empty glyphs (the space and the
+    no-break space): the cmap check passes them, the glyph check must keep them out of every line.
+    (A cmap cannot point at .notdef itself: glyph 0 means "missing" in the cmap format.)"""
+    faces = need_fonts()
+    from fontTools.ttLib import TTFont
+
+    monkeypatch.setenv("LUMENOCR_CACHE", str(tmp_path / "cache"))
+    src = next(f for f in faces if f.path.endswith("DejaVuSans.ttf") or f.path.endswith(".ttf"))
+    font = TTFont(src.path)
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            table.cmap[ord("Q")] = "space"
+            table.cmap[ord("Z")] = font.getBestCmap().get(0xA0, "space")
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    font.save(str(folder / "liar.ttf"))
+    cfg = rec_config(
+        {
+            "fonts": {"dirs": [str(folder)], "use_system": False},
+            "text": {"charset": "ascii", "generators": {"codes": 1.0, "random": 1.0}},
+        }
+    )
+    synth = RecSynth(cfg)
+    assert {"Q", "Z"} <= synth.sampler.faces[0].coverage  # the cmap claims them
+    assert synth.sampler.glyph_check(synth.sampler.faces[0], ["Q", "Z", "A"]) == ["Q", "Z"]
+    texts = "".join(synth.render(np.random.default_rng(i)).text for i in range(150))
+    assert "Q" not in texts and "Z" not in texts and "A" in texts

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from lumenocr.errors import ConfigError, InputNotFoundError
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
@@ -205,3 +207,54 @@ class FontCache:
             return w
 
         return width
+
+
+# A private-use code point of plane 16: no normal font maps it, so drawing it shows .notdef.
+_MISSING = "\U0010fffd"
+
+
+class GlyphChecker:
+    """Second line of defence after the cmap: does the font really draw a glyph for a token?
+
+    Some fonts map code points to empty glyphs or to their missing-glyph box (placeholder and
+    "last resort" fonts, half-built user fonts). A token passes when, drawn alone, it leaves ink
+    that differs from the face's .notdef drawing. Results are memoised: each (face, token)
+    is drawn once per process, and the answer depends on nothing else, so generation stays
+    reproducible.
+    """
+
+    SIZE = 24
+
+    def __init__(self, cache: FontCache):
+        self.cache = cache
+        self._ok: dict[tuple[str, int, str], bool] = {}
+        self._notdef: dict[tuple[str, int], np.ndarray | None] = {}
+
+    def _draw(self, font, text: str):
+        from PIL import Image, ImageDraw
+
+        img = Image.new("L", (3 * self.SIZE, 2 * self.SIZE), 0)
+        ImageDraw.Draw(img).text((self.SIZE // 2, self.SIZE // 4), text, font=font, fill=255)
+        return np.asarray(img)
+
+    def bad_tokens(self, face: FontFace, tokens) -> list[str]:
+        """The tokens of ``tokens`` that ``face`` draws as nothing or as its missing-glyph box."""
+        bad = []
+        for t in tokens:
+            if t.isspace():
+                continue
+            key = (face.path, face.index, t)
+            ok = self._ok.get(key)
+            if ok is None:
+                font = self.cache.get(face, self.SIZE)
+                fkey = (face.path, face.index)
+                if fkey not in self._notdef:
+                    self._notdef[fkey] = None if _MISSING in face.coverage else self._draw(font, _MISSING)
+                glyph = self._draw(font, t)
+                notdef = self._notdef[fkey]
+                ok = self._ok[key] = bool(glyph.any()) and (
+                    notdef is None or not np.array_equal(glyph, notdef)
+                )
+            if not ok:
+                bad.append(t)
+        return bad

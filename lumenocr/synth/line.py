@@ -19,7 +19,7 @@ from lumenocr.synth.effects import (
     text_color,
     text_shadow,
 )
-from lumenocr.synth.fonts import FontCache, FontFace, load_faces
+from lumenocr.synth.fonts import FontCache, FontFace, GlyphChecker, load_faces
 from lumenocr.synth.render import TextLayer, make_layer, rotation_perspective, warp_layer
 from lumenocr.synth.text import LinePlan, TextSampler
 
@@ -42,11 +42,13 @@ def faces_for(cfg: FontConfig) -> list[FontFace]:
 class LineMaker:
     """Turns a text plan into a styled, warped :class:`TextLayer` (shared by rec and det)."""
 
-    def __init__(self, sampler: TextSampler, fonts: FontConfig, style: StyleConfig):
+    def __init__(
+        self, sampler: TextSampler, fonts: FontConfig, style: StyleConfig, cache: FontCache | None = None
+    ):
         self.sampler = sampler
         self.font_cfg = fonts
         self.style = style
-        self.cache = FontCache()
+        self.cache = cache or FontCache()
 
     def font_size(self, rng: np.random.Generator) -> int:
         lo, hi = self.font_cfg.size
@@ -158,8 +160,10 @@ class RecSynth:
 
     def __init__(self, cfg: RecSynthConfig, seed: int = 0):
         self.cfg = cfg
-        self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed)
-        self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style)
+        cache = FontCache()
+        checker = GlyphChecker(cache).bad_tokens
+        self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed, glyph_check=checker)
+        self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style, cache)
         list_images(tuple(cfg.effects.background_dirs))  # missing or empty folders fail here, not mid-run
         self.handwriting = None
         if cfg.handwriting.char_dir:

@@ -17,6 +17,7 @@ from lumenocr.synth.effects import (
     text_color,
     text_shadow,
 )
+from lumenocr.synth.fonts import FontCache, GlyphChecker
 from lumenocr.synth.line import LineMaker, faces_for
 from lumenocr.synth.render import TextLayer, rotation_perspective, transform_points, warp_layer
 from lumenocr.synth.text import LinePlan, TextSampler
@@ -80,8 +81,10 @@ class PageSynth:
 
     def __init__(self, cfg: DetSynthConfig, seed: int = 0):
         self.cfg = cfg
-        self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed)
-        self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style)
+        cache = FontCache()
+        checker = GlyphChecker(cache).bad_tokens
+        self.sampler = TextSampler(cfg.text, faces_for(cfg.fonts), seed=seed, glyph_check=checker)
+        self.maker = LineMaker(self.sampler, cfg.fonts, cfg.style, cache)
         list_images(tuple(cfg.effects.background_dirs))  # missing or empty folders fail here, not mid-run
         # Lines inside paragraphs and tables stay straight; the page itself may tilt.
         flat = StyleConfig(

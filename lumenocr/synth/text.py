@@ -91,9 +91,17 @@ class TextSampler:
     """Draws (tokens, font face) pairs: every token of the line has a glyph in the face."""
 
     def __init__(
-        self, cfg: TextConfig, faces: Sequence[FontFace], seed: int = 0, charset: Charset | None = None
+        self,
+        cfg: TextConfig,
+        faces: Sequence[FontFace],
+        seed: int = 0,
+        charset: Charset | None = None,
+        glyph_check=None,
     ):
+        """``glyph_check(face, tokens) -> bad tokens`` (a :class:`~lumenocr.synth.fonts.GlyphChecker`)
+        makes :meth:`sample` redraw lines whose glyphs a face only claims to have."""
         self.cfg = cfg
+        self.glyph_check = glyph_check
         self.charset = charset or load_charset(cfg)
         self.max_tok = max(len(t) for t in self.charset.tokens)
         faces = list(faces)
@@ -257,6 +265,24 @@ class TextSampler:
         forces the face (a paragraph keeps one font): text adapts to what it can draw.
         """
         plan = plan or self.random_plan(rng)
+        if self.glyph_check is None:
+            return self._sample_once(rng, plan, vertical, long, face_id)
+        for _ in range(8):
+            toks, fid = self._sample_once(rng, plan, vertical, long, face_id)
+            bad = self.glyph_check(self.faces[fid], toks)
+            if not bad:
+                return toks, fid
+            # A balanced token the face cannot draw would come back every time: let it go here.
+            plan = LinePlan(plan.index, plan.kind, tuple(t for t in plan.focus if t not in bad))
+        face = self.faces[fid]
+        raise ConfigError(
+            f"font {face.name} ({face.path}) lists glyphs it does not draw (e.g. {' '.join(bad[:10])}); "
+            "remove the file or add its name to fonts.exclude"
+        )
+
+    def _sample_once(
+        self, rng: np.random.Generator, plan: LinePlan, vertical: bool, long: bool, face_id: int | None
+    ) -> tuple[list[str], int]:
         if plan.kind == "corpus":
             for _ in range(5 if face_id is not None else 1):
                 toks = self._corpus_window(rng)
