@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from lumenocr.pipeline.order import reading_order
+from lumenocr.postprocess.order import reading_order
 from lumenocr.results import OCRResult, TextLine
 
 

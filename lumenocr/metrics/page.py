@@ -3,11 +3,11 @@
 Document ground truth is often labelled per word while detectors return lines (FUNSD), so box
 IoU alone says little. These metrics compare what a reader gets: the whole page text.
 
-Reading order (:func:`reading_order`), applied identically to ground truth and predictions so
-neither side is favoured: boxes are sorted by vertical centre; a box joins the current row when
-its vertical extent overlaps the row's (mean top to mean bottom) by at least half the smaller of
-the two heights, otherwise it starts a new row; each row is read left to right. Multi-column
-layouts are read row by row across columns.
+Reading order (:func:`reading_order`, the pipeline's own) is applied identically to ground truth
+and predictions so neither side is favoured: boxes are taken by vertical centre; a box joins the
+first row whose vertical extent overlaps its own by at least half the smaller height, otherwise
+it starts a new row; each row is read left to right. Multi-column layouts are read row by row
+across columns.
 
 Text is split into words on whitespace, each word normalised with :func:`normalize_text`
 (words that become empty are dropped) and rejoined with single spaces; rows are joined with a
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lumenocr.metrics.text import check_mode, edit_distance, normalize_text
+from lumenocr.postprocess.order import reading_order as _pipeline_reading_order
 
 __all__ = [
     "PageMetrics",
@@ -43,27 +44,12 @@ __all__ = [
 
 
 def reading_order(polygons: Sequence) -> list[list[int]]:
-    """Indices of ``polygons`` grouped into visual rows, top to bottom, each row left to right."""
-    if not len(polygons):
-        return []
-    boxes = []
-    for p in polygons:
-        pts = np.asarray(p, dtype=np.float64).reshape(-1, 2)
-        boxes.append((pts[:, 0].min(), pts[:, 1].min(), pts[:, 1].max()))
-    b = np.asarray(boxes)
-    order = np.argsort((b[:, 1] + b[:, 2]) / 2, kind="stable")
-    rows: list[list[int]] = []
-    for i in order:
-        top, bottom = b[i, 1], b[i, 2]
-        if rows:
-            row = rows[-1]
-            r_top, r_bottom = b[row, 1].mean(), b[row, 2].mean()
-            overlap = min(bottom, r_bottom) - max(top, r_top)
-            if overlap >= 0.5 * min(bottom - top, r_bottom - r_top):
-                row.append(int(i))
-                continue
-        rows.append([int(i)])
-    return [sorted(row, key=lambda k: (b[k, 0], k)) for row in rows]
+    """Indices of ``polygons`` grouped into visual rows, top to bottom, each row left to right.
+
+    The pipeline's own ordering (:func:`lumenocr.postprocess.order.reading_order`), so page
+    text is built the same way for ground truth, lumenocr and any peer.
+    """
+    return _pipeline_reading_order([np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in polygons])[1]
 
 
 def page_text(polygons: Sequence, texts: Sequence[str], ignore: Sequence[bool] | None = None) -> str:

@@ -13,7 +13,7 @@ from lumenocr.errors import ConfigError, InputError
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
 from lumenocr.pipeline.crop import crop_region, upright
 from lumenocr.pipeline.det import DET_KNOBS
-from lumenocr.pipeline.order import reading_order
+from lumenocr.postprocess.order import reading_order
 from lumenocr.pipeline.rec import TextRecognizer
 from lumenocr.pipeline.words import word_boxes
 from lumenocr.results import OCRResult, RecResult, TextLine
