@@ -140,3 +140,20 @@ def test_cls_shape_and_padding():
     assert np.all(out[0, :, :, 48:] == 0.0) and np.allclose(out[0, :, :, :48], 1.0)
     assert np.allclose(out[1], 1.0)  # squeezed to the full 192
     assert np.all(out[2, :, :, 10:] == 0.0)  # 48 * 20 / 100 = 9.6 -> 10 columns
+
+
+def test_rec_pad_right_margin_repeats_the_edge():
+    # 40 x 300 crop, margin 0.25 * 40 = 10 px: the network sees 310 / 40 = 7.75 -> 48 * 7.75 = 372
+    # columns of content in a 376-wide batch (next multiple of 8).
+    img = np.full((40, 300, 3), 255, np.uint8)
+    img[:, -5:] = 0  # a dark last stroke: the margin must continue it, not add white
+    pre = RecPreprocess(pad_right=0.25)
+    assert pre.aspect(img) == pytest.approx(7.75)
+    assert pre.batch_width([img]) == 376
+    out = pre([img])[0]
+    assert out.shape == (3, 48, 376)
+    np.testing.assert_allclose(out[:, :, 0:300], 1.0, atol=1e-6)  # white text area
+    np.testing.assert_allclose(out[:, :, 362:372], -1.0, atol=1e-6)  # replicated dark edge
+    assert np.all(out[:, :, 372:] == 0.0)  # then zero padding
+    # Without a margin nothing changes.
+    assert RecPreprocess().aspect(img) == pytest.approx(7.5)
