@@ -190,6 +190,19 @@ def test_vertical_chinese_column(ocr):
     np.testing.assert_allclose(centres, [20 + 52 * k + 30 for k in range(len(text))], atol=15)
 
 
+def test_recognize_crops_reads_a_tall_crop_as_vertical_text(ocr):
+    font_path = _cjk_font()
+    if font_path is None:
+        pytest.skip("no CJK system font (e.g. fonts-noto-cjk) to render vertical Chinese")
+    font = ImageFont.truetype(str(font_path), 40)
+    column = Image.new("RGB", (56, 4 * 46 + 12), "white")
+    draw = ImageDraw.Draw(column)
+    for k, ch in enumerate("文字识别"):
+        draw.text((8, 4 + 46 * k), ch, font=font, fill="black")
+    crop = cv2.cvtColor(np.asarray(column), cv2.COLOR_RGB2BGR)
+    assert [r.text for r in ocr.recognize_crops([crop])] == ["文字识别"]
+
+
 def test_recognition_accuracy_on_icdar2015_crops(ocr):
     d = need("icdar2015_rec_test")
     items = [ln.split("\t", 1) for ln in (d / "label.txt").read_text(encoding="utf-8").splitlines()[:50]]
@@ -199,6 +212,9 @@ def test_recognition_accuracy_on_icdar2015_crops(ocr):
     correct = sum(r.text.lower() == label.lower() for r, (_, label) in zip(results, items))
     # Measured: 47/50 (0.94) case-insensitive with ppocrv6-small.
     assert correct >= 40, f"{correct}/50"
+    # User crops are tight: recognize_crops adds a right margin and must be at least as good.
+    tight = sum(r.text.lower() == label.lower() for r, (_, label) in zip(ocr.recognize_crops(crops), items))
+    assert tight >= correct - 1, (tight, correct)
     # Results come back in input order, whatever the aspect-ratio batching did.
     again = ocr.recognizer(crops[:16][::-1])
     assert [r.text for r in again] == [r.text for r in results[:16][::-1]]
