@@ -258,3 +258,9 @@ def test_errors_carry_no_onnxruntime_types(tmp_path):
         assert e.__cause__ is None and e.__suppress_context__
     else:
         pytest.fail("no error for a junk classifier file")
+
+
+def test_recognize_crops_without_a_recognizer():
+    ocr = OCR(use_rec=False, use_cls=False)
+    with pytest.raises(ConfigError, match="use_rec"):
+        ocr.recognize_crops([np.zeros((32, 100, 3), np.uint8)])
