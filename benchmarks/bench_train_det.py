@@ -62,11 +62,11 @@ def score(model: Path, label_file: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=25.0)
-    ap.add_argument("--steps", type=int, default=1500, help="max_steps (the cosine schedule's length)")
+XX
     ap.add_argument("--train-count", type=int, default=2000)
     ap.add_argument("--val-count", type=int, default=200)
     ap.add_argument("--batch-size", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=0.002)
+    ap.add_argument("--lr", type=float, default=0.005)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 suits a busy shared CPU)")
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--device", default="auto")
@@ -86,7 +86,7 @@ def main() -> int:
         f"global.max_minutes={args.minutes}",
         "global.progress_bar=false",
         "global.log_every=50",
-        "global.eval_every=500",
+        "global.eval_every=250",
         f"train.label_files=[{train_labels}]",
         f"train.batch_size={args.batch_size}",
         f"train.num_workers={args.workers}",
