@@ -62,7 +62,7 @@ def score(model: Path, label_file: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=25.0)
-XX
+    ap.add_argument("--steps", type=int, default=1000, help="max_steps (the cosine schedule's length)")
     ap.add_argument("--train-count", type=int, default=2000)
     ap.add_argument("--val-count", type=int, default=200)
     ap.add_argument("--batch-size", type=int, default=8)
