@@ -10,34 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from lumenocr.errors import ConfigError, InputNotFoundError
-
-FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
-
-
-def system_font_dirs() -> list[Path]:
-    """Standard font folders of this OS (those that exist)."""
-    home = Path.home()
-    if sys.platform == "darwin":
-        cands = [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library/Fonts"]
-    elif sys.platform.startswith("win"):
-        cands = [Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
-    else:
-        cands = [
-            Path("/usr/share/fonts"),
-            Path("/usr/local/share/fonts"),
-            home / ".local/share/fonts",
-            home / ".fonts",
-        ]
-    return [p for p in cands if p.is_dir()]
+from lumenocr.errors import ConfigError
+from lumenocr.io.fonts import FONT_SUFFIXES, find_font_files, system_font_dirs  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: hashing a 40k-char coverage set is slow
@@ -95,20 +76,6 @@ def _faces_cached(path: Path) -> list[tuple[int, str, str]]:
     except OSError:  # read-only home: just recompute next time
         pass
     return faces
-
-
-def find_font_files(dirs: Iterable[str | Path]) -> list[Path]:
-    """All font files under ``dirs`` (recursively), sorted so results are reproducible."""
-    files: set[Path] = set()
-    for d in dirs:
-        p = Path(d).expanduser()
-        if p.is_file() and p.suffix.lower() in FONT_SUFFIXES:
-            files.add(p)
-            continue
-        if not p.is_dir():
-            raise InputNotFoundError(f"font folder not found: {p}")
-        files.update(f for f in p.rglob("*") if f.suffix.lower() in FONT_SUFFIXES and f.is_file())
-    return sorted(files)
 
 
 def load_faces(

@@ -9,14 +9,14 @@ draws its ``.notdef`` glyph, which is the same for every missing character.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
 
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+from lumenocr.io.fonts import find_font_files, system_font_dirs
+
 # Probe characters: two common ideographs, and a code point no font has (plane 16 private use).
 _CJK_PROBE = "中文"
 _MISSING = "\U0010fffd"
@@ -62,35 +62,8 @@ _CJK_NAME_HINTS = (
 _LATIN = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf", "Helvetica.ttc")
 
 
-def font_dirs() -> list[Path]:
-    """Standard font folders of this OS that exist."""
-    home = Path.home()
-    if sys.platform == "darwin":
-        cands = [
-            Path("/System/Library/Fonts"),
-            Path("/System/Library/Fonts/Supplemental"),
-            Path("/Library/Fonts"),
-            home / "Library/Fonts",
-        ]
-    elif sys.platform.startswith("win"):
-        windir = Path(os.environ.get("WINDIR", "C:/Windows"))
-        cands = [windir / "Fonts", home / "AppData/Local/Microsoft/Windows/Fonts"]
-    else:
-        cands = [
-            Path("/usr/share/fonts"),
-            Path("/usr/local/share/fonts"),
-            home / ".local/share/fonts",
-            home / ".fonts",
-        ]
-    return [p for p in cands if p.is_dir()]
-
-
 def _font_files() -> list[Path]:
-    files: list[Path] = []
-    for d in font_dirs():
-        for root, _, names in os.walk(d):
-            files.extend(Path(root) / n for n in names if n.lower().endswith(FONT_SUFFIXES))
-    return sorted(files)
+    return find_font_files(system_font_dirs())
 
 
 def covers(font: ImageFont.FreeTypeFont, text: str) -> bool:
