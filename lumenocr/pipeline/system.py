@@ -13,9 +13,9 @@ from lumenocr.errors import ConfigError, InputError
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
 from lumenocr.pipeline.crop import crop_region, upright
 from lumenocr.pipeline.det import DET_KNOBS
-from lumenocr.postprocess.order import reading_order
 from lumenocr.pipeline.rec import TextRecognizer
 from lumenocr.pipeline.words import word_boxes
+from lumenocr.postprocess.order import reading_order
 from lumenocr.results import OCRResult, RecResult, TextLine
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.zoo import DEFAULT_MODEL
@@ -57,7 +57,7 @@ class OCR:
         if unknown:
             raise ConfigError(
                 f"unknown option(s) {', '.join(sorted(map(repr, unknown)))}; detection knobs are: "
-                f"{', '.join(sorted(DET_KNOBS - {'extra'}))}"
+                f"{', '.join(sorted(DET_KNOBS))}"
             )
         if not 0.0 <= text_score <= 1.0:
             raise ConfigError(f"text_score must be in [0, 1], got {text_score}")

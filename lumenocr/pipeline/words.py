@@ -62,7 +62,8 @@ def word_boxes(rec: RecResult, crop: Crop, resized_width: int, batch_width: int)
     if len(visible) >= 2:
         pitch = float(np.median(np.diff(centers[visible])))
     else:
-        pitch = resized_width / rec.grid_width * 0 + (crop_w / px_per_col) / max(len(chars), 1)
+        # One character: spread the crop's width (in grid columns) over the text.
+        pitch = (crop_w / px_per_col) / max(len(chars), 1)
     pitch = max(pitch, 1.0)
     scores = rec.char_scores or [rec.score] * len(chars)
     words = []
