@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-DEFAULT_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# no "l": Hershey fonts draw it exactly like "I", which would make labels unrecoverable
+DEFAULT_CHARS = "0123456789abcdefghijkmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FONTS = (
     cv2.FONT_HERSHEY_SIMPLEX,
     cv2.FONT_HERSHEY_DUPLEX,
