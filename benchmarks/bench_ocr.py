@@ -197,7 +197,7 @@ def evaluate_det_set(name: str, samples, outputs: dict[str, list[dict]]) -> dict
     return out
 
 
-def run(args) -> dict:
+def run(args, on_set_done=None) -> dict:
     from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 
     systems = args.systems.split(",")
@@ -241,8 +241,10 @@ def run(args) -> dict:
                 res = evaluate_det_set(name, samples, outputs)
             report["sets"][name] = {"images": len(paths), "results": res}
             print(json.dumps({name: res}, indent=1), file=sys.stderr)
-        for s, w in workers.items():
-            report["rss_mb"][s] = w.ask(kind="rss")["rss_mb"]
+            for s, w in workers.items():  # peak so far (ru_maxrss only grows)
+                report["rss_mb"][s] = w.ask(kind="rss")["rss_mb"]
+            if on_set_done is not None:  # write partial results: a long run stays useful if cut short
+                on_set_done(report)
     finally:
         for w in workers.values():
             w.close()
@@ -332,12 +334,15 @@ def main() -> None:
     if args.worker:
         worker_main(args.worker, args.threads, args.model)
         return
-    report = run(args)
-    report["args"] = vars(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    write_markdown(report, args, out.with_suffix(".md"))
+
+    def save(report: dict) -> None:
+        report["args"] = vars(args)
+        out.with_suffix(".json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+        write_markdown(report, args, out.with_suffix(".md"))
+
+    save(run(args, on_set_done=save))
     print(out.with_suffix(".md").read_text())
 
 
