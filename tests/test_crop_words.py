@@ -7,27 +7,12 @@ import math
 import cv2
 import numpy as np
 import pytest
+from geometry_helpers import rotated_rect
 from shapely.geometry import Polygon
 
 from lumenocr.pipeline.crop import Crop, crop_region
 from lumenocr.pipeline.words import word_boxes
 from lumenocr.results import RecResult
-
-
-def rotated_rect(cx, cy, w, h, degrees):
-    t = math.radians(degrees)
-    u = np.array([math.cos(t), math.sin(t)])
-    v = np.array([-math.sin(t), math.cos(t)])
-    c = np.array([cx, cy])
-    return np.array(
-        [
-            c - w / 2 * u - h / 2 * v,
-            c + w / 2 * u - h / 2 * v,
-            c + w / 2 * u + h / 2 * v,
-            c - w / 2 * u + h / 2 * v,
-        ],
-        np.float32,
-    )
 
 
 def quadrant_patch(w, h):

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from geometry_helpers import rotated_rect
 
 from lumenocr.postprocess.geometry import (
     bounding_quad,
@@ -15,23 +16,6 @@ from lumenocr.postprocess.geometry import (
     polygon_perimeter,
     quad_size,
 )
-
-
-def rotated_rect(cx, cy, w, h, degrees):
-    """tl, tr, br, bl of a w x h box turned ``degrees`` clockwise on screen (y down)."""
-    t = math.radians(degrees)
-    u = np.array([math.cos(t), math.sin(t)])
-    v = np.array([-math.sin(t), math.cos(t)])
-    c = np.array([cx, cy])
-    return np.array(
-        [
-            c - w / 2 * u - h / 2 * v,
-            c + w / 2 * u - h / 2 * v,
-            c + w / 2 * u + h / 2 * v,
-            c - w / 2 * u + h / 2 * v,
-        ],
-        np.float32,
-    )
 
 
 def signed_area(p):

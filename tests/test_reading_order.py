@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from geometry_helpers import rotated_rect
 
 from lumenocr.postprocess.order import reading_order
 from lumenocr.results import OCRResult, TextLine
@@ -12,22 +13,6 @@ from lumenocr.results import OCRResult, TextLine
 
 def rect(x0, y0, x1, y1):
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
-
-
-def rotated_rect(cx, cy, w, h, degrees):
-    t = math.radians(degrees)
-    u = np.array([math.cos(t), math.sin(t)])
-    v = np.array([-math.sin(t), math.cos(t)])
-    c = np.array([cx, cy])
-    return np.array(
-        [
-            c - w / 2 * u - h / 2 * v,
-            c + w / 2 * u - h / 2 * v,
-            c + w / 2 * u + h / 2 * v,
-            c - w / 2 * u + h / 2 * v,
-        ],
-        np.float32,
-    )
 
 
 def shuffled(items, seed=0):
