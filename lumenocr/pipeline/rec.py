@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ class TextRecognizer:
         if workers < 1:
             raise ConfigError(f"rec workers must be >= 1, got {workers}")
         self.workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
 
     @classmethod
     def from_onnx(cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw) -> TextRecognizer:
@@ -91,8 +94,7 @@ class TextRecognizer:
             # Independent batches on single-threaded sessions in parallel: measured to use
             # ~30% less CPU than one batch at a time on a multi-threaded session (no
             # intra-op synchronisation), and ORT releases the GIL while it runs.
-            with ThreadPoolExecutor(min(self.workers, len(batches))) as pool:
-                done = list(pool.map(lambda b: self._run_batch(crops, ratios, b), batches))
+            done = self._run_parallel(crops, ratios, batches)
         else:
             done = [self._run_batch(crops, ratios, b) for b in batches]
         out: list[tuple[RecResult, RecGeometry] | None] = [None] * n
@@ -100,6 +102,36 @@ class TextRecognizer:
             for i, r in zip(idx, results):
                 out[i] = r
         return out  # type: ignore[return-value]
+
+    def _run_parallel(self, crops, ratios, batches: list[list[int]]) -> list:
+        """Run batches on the calling thread plus ``workers - 1`` pool threads, each taking
+        the next batch when it is free (batches differ in width, so static splits idle)."""
+        done: list = [None] * len(batches)
+        order = iter(range(len(batches)))
+        lock = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                with lock:
+                    k = next(order, None)
+                if k is None:
+                    return
+                done[k] = self._run_batch(crops, ratios, batches[k])
+
+        helpers = [self._pool().submit(drain) for _ in range(min(self.workers, len(batches)) - 1)]
+        drain()
+        for f in helpers:
+            f.result()  # re-raises a helper's error
+        return done
+
+    def _pool(self) -> ThreadPoolExecutor:
+        # One long-lived pool per recognizer, and the caller works too: every extra thread
+        # gets its own glibc malloc arena, and fresh threads per call measured 540 MB peak
+        # RSS on 40 ICDAR 2015 images against 374 MB this way (348 MB single-threaded).
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="lumenocr-rec")
+            return self._executor
 
     def _plan_batches(self, order: list[int], ratios: list[float], size: int) -> list[list[int]]:
         """Group crops (sorted by aspect ratio) into batches of at most ``size`` whose padded
