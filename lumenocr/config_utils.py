@@ -32,3 +32,24 @@ def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
         prefix = f"{where}: " if where else ""
         raise ConfigError(f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}")
     return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def read_yaml_mapping(path, what: str = "config") -> dict[str, Any]:
+    """Read a YAML file whose top level is a mapping (needs pyyaml), with clear errors for a
+    missing file, invalid YAML or another top-level type. An empty file gives ``{}``."""
+    from pathlib import Path
+
+    import yaml
+
+    from lumenocr.errors import InputNotFoundError
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputNotFoundError(f"{what} not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: invalid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: top level must be a mapping")
+    return data

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lumenocr.config_utils import from_dict
-from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.config_utils import from_dict, read_yaml_mapping
+from lumenocr.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -262,18 +262,8 @@ def load_config(path: str | Path | None, kind: str) -> RecSynthConfig | DetSynth
         raise ConfigError(f"unknown synth kind {kind!r}; use 'rec' or 'det'")
     data: dict[str, Any] = {}
     if path is not None:
-        import yaml
-
-        p = Path(path)
-        if not p.is_file():
-            raise InputNotFoundError(f"synth config not found: {p}")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{p}: invalid YAML: {e}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{p}: top level must be a mapping")
-        _resolve_paths(data, p.parent)
+        data = read_yaml_mapping(path, "synth config")
+        _resolve_paths(data, Path(path).parent)
     return rec_config(data) if kind == "rec" else det_config(data)
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lumenocr.config_utils import from_dict
-from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.config_utils import from_dict, read_yaml_mapping
+from lumenocr.errors import ConfigError
 from lumenocr.models.builder import ModelConfig
 from lumenocr.postprocess.db import DBPostProcess
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
@@ -280,15 +280,7 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
     """Read a YAML training config, apply ``-o`` overrides and validate it."""
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"config file not found: {p}")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML ({e})") from None
+    raw = read_yaml_mapping(path, "config file")
     return build_config(apply_overrides(raw, overrides or []))
 
 
