@@ -104,7 +104,7 @@ def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathO
     elif comp is not None and comp.dictionary is not None:
         chars, source = load_dictionary(str(locate(comp.dictionary))), comp.dictionary.path
     else:
-        file_meta = ModelMeta.from_metadata(engine.session.get_modelmeta().custom_metadata_map, str(engine.path))
+        file_meta = engine.file_meta
         if file_meta is None or file_meta.characters is None:
             raise ModelError(
                 f"{engine.name} carries no character dictionary in its metadata: pass one with --dict / dictionary="

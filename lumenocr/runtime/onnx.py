@@ -101,8 +101,10 @@ class OnnxEngine:
         self.input_shape = inputs[0].shape
         self.output_shape = self.session.get_outputs()[0].shape
         self.path = path
-        file_meta = ModelMeta.from_metadata(self.session.get_modelmeta().custom_metadata_map, str(path))
-        self.meta = meta or file_meta
+        #: What the file itself carries (its dictionary, for zoo models whose settings come
+        #: from the registry as ``meta``).
+        self.file_meta = ModelMeta.from_metadata(self.session.get_modelmeta().custom_metadata_map, str(path))
+        self.meta = meta or self.file_meta
 
     @property
     def fixed_channels(self) -> int | None:
