@@ -301,7 +301,7 @@ def test_models_verify_fails_on_a_checksum_mismatch(capsys, monkeypatch):
 
 def test_results_before_a_fatal_error_are_kept(folder, tmp_path, capsys, monkeypatch):
     """JSONL is flushed per image: a run that dies late keeps what it wrote."""
-    import lumenocr.cli.ocr as cli_ocr
+    import lumenocr.batch.engine as cli_ocr
     from lumenocr.errors import ModelError
 
     real = cli_ocr._ocr_page

@@ -10,11 +10,9 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from lumenocr.errors import ConfigError, InputError, InputNotFoundError, LumenOCRError
+from lumenocr.errors import ConfigError, InputNotFoundError
 
 EPILOG = """\
 output (JSONL, one object per image or PDF page; "page" is 0-based, null for single images):
@@ -255,234 +253,16 @@ def _check_args(args) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least {least}, got {value}")
 
 
-# --- processing -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Job:
-    """What to do with every input (picklable: it travels to worker processes)."""
-
-    mode: str  # full | det | rec
-    boxes: str  # lines | words | nested
-    load: object  # LoadOptions
-    vis_dir: str | None = None
-    font: str | None = None
-    rec_chunk: int = 8
-
-
-@dataclass
-class Outcome:
-    """The result of one image or page: a record to write, an error to report, or both
-    (a record whose picture could not be saved)."""
-
-    image: str
-    page: int | None
-    record: dict | None = None
-    text: str = ""
-    error: str | None = None
-
-
-def process(ocr, job: Job, items: list[tuple[str, str]]) -> Iterator[Outcome]:
-    """OCR each ``(path, picture_stem)`` in order, one :class:`Outcome` per page or failure.
-
-    Input errors become outcomes; model and configuration errors propagate (they would fail
-    every input alike). In ``rec`` mode pages are recognised ``job.rec_chunk`` at a time.
-    """
-    from lumenocr.io.image import LoadFailure
-    from lumenocr.io.sources import load_all
-
-    stems = dict(items)
-    pending: list = []
-    pages = load_all([path for path, _ in items], job.load)
-    while True:
-        t0 = time.perf_counter()
-        item = next(pages, None)
-        if item is None:
-            break
-        load_s = time.perf_counter() - t0
-        if isinstance(item, LoadFailure):
-            yield from _recognise(ocr, job, pending, stems)
-            pending = []
-            yield Outcome(item.source, item.page, error=_message(item.error, item.source))
-        elif job.mode == "rec":
-            pending.append((item, load_s))
-            if len(pending) >= job.rec_chunk:
-                yield from _recognise(ocr, job, pending, stems)
-                pending = []
-        else:
-            yield _ocr_page(ocr, job, item, load_s, stems.get(item.source))
-    yield from _recognise(ocr, job, pending, stems)
-
-
-def _message(error: Exception, source: str) -> str:
-    """The error text without a repeated ``<source>:`` prefix (the reporter adds it)."""
-    msg = str(error)
-    return msg[len(source) + 2 :] if msg.startswith(f"{source}: ") else msg
-
-
-def _ocr_page(ocr, job: Job, page, load_s: float, stem: str | None) -> Outcome:
-    from lumenocr.io.writers import ocr_record
-
-    t0 = time.perf_counter()
-    try:
-        result = ocr.ocr_image(page.image, source=page.source, page=page.page)
-    except Exception as e:  # noqa: BLE001 - a bug on one odd image must not stop a batch of thousands
-        if _is_config_error(e):
-            raise
-        return Outcome(page.source, page.page, error=_failure(e, page.source))
-    result.seconds = load_s + time.perf_counter() - t0
-    outcome = Outcome(
-        page.source, page.page, ocr_record(result, job.boxes, det_only=job.mode == "det"), result.text
-    )
-    if job.vis_dir and stem is not None:
-        outcome.error = _save_picture(job, page, result, stem)
-    return outcome
-
-
-def _failure(e: Exception, source: str) -> str:
-    """What to report for an input that failed during OCR."""
-    if isinstance(e, InputError):
-        return _message(e, source)
-    return f"internal error ({type(e).__name__}: {e}); please report it"
-
-
-def _is_config_error(e: Exception) -> bool:
-    return isinstance(e, LumenOCRError) and not isinstance(e, InputError)
-
-
-def _recognise(ocr, job: Job, chunk: list, stems: dict) -> Iterator[Outcome]:
-    """Recognise whole images as text lines, a chunk per batch (one at a time if a batch fails)."""
-    from lumenocr.io.writers import rec_record
-
-    if not chunk:
-        return
-    t0 = time.perf_counter()
-    try:
-        recs = ocr.recognize_crops([page.image for page, _ in chunk])
-        share = (time.perf_counter() - t0) / len(chunk)  # each crop's part of its batch's time
-    except Exception as e:  # noqa: BLE001
-        if _is_config_error(e):
-            raise
-        if len(chunk) > 1:
-            for one in chunk:  # find the bad one; the others still get read
-                yield from _recognise(ocr, job, [one], stems)
-            return
-        page = chunk[0][0]
-        yield Outcome(page.source, page.page, error=_failure(e, page.source))
-        return
-    for (page, load_s), rec in zip(chunk, recs):
-        out = Outcome(
-            page.source, page.page, rec_record(page.source, rec, load_s + share, page.page), rec.text
-        )
-        stem = stems.get(page.source)
-        if job.vis_dir and stem is not None:
-            from lumenocr.results import OCRResult, TextLine
-
-            h, w = page.image.shape[:2]
-            box = [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]
-            result = OCRResult(
-                [TextLine(box, rec.text, rec.score)], (h, w), source=page.source, page=page.page
-            )
-            out.error = _save_picture(job, page, result, stem)
-        yield out
-
-
-def _save_picture(job: Job, page, result, stem: str) -> str | None:
-    from lumenocr.vis import draw_result, save_picture
-
-    name = stem if page.page is None else f"{stem}_p{page.page}"
-    ext = ".jpg" if Path(page.source).suffix.lower() in (".jpg", ".jpeg") else ".png"
-    try:
-        picture = draw_result(page.image, result, job.font, words=job.boxes == "words")
-        save_picture(Path(job.vis_dir) / (name + ext), picture)
-    except OSError as e:
-        return f"result written, but its picture could not be saved: {e.strerror or e}"
-    return None
-
-
-def picture_stems(files: list[str]) -> list[str]:
-    """A distinct file stem per input for ``--vis`` (``a/x.png`` and ``b/x.png`` -> ``x``, ``x-2``)."""
-    used: set[str] = set()
-    out = []
-    for f in files:
-        base = Path(f.split("?")[0].rstrip("/")).stem or "image"
-        stem, n = base, 1
-        while stem.lower() in used:
-            n += 1
-            stem = f"{base}-{n}"
-        used.add(stem.lower())
-        out.append(stem)
-    return out
-
-
-# --- worker processes ------------------------------------------------------------------------------
-_WORKER_OCR = None
-
-
-def _worker_init(kwargs: dict) -> None:
-    global _WORKER_OCR
-    from lumenocr.pipeline.system import OCR
-
-    _WORKER_OCR = OCR(**kwargs)
-
-
-def _worker_run(job_and_item: tuple[Job, tuple[str, str]]) -> list[Outcome]:
-    job, item = job_and_item
-    return list(process(_WORKER_OCR, job, [item]))
-
-
-def _parallel(kwargs: dict, job: Job, items: list[tuple[str, str]], workers: int) -> Iterator[list[Outcome]]:
-    """Outcomes per input, in input order, from ``workers`` processes each with its own OCR."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: a forked child would inherit ONNX Runtime's thread pools in an undefined state.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(kwargs,)) as pool:
-        yield from pool.map(_worker_run, [(job, it) for it in items])
-
-
-# --- the command ----------------------------------------------------------------------------------
-class _Reporter:
-    """Error lines on stderr that do not break the progress bar."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, message: str) -> None:
-        line = f"lumenocr ocr: {message}"
-        if self.bar is not None:
-            self.bar.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-
-def _count_pages(files: list[str]) -> int:
-    """Pages to process, for the progress bar (PDF page counts are cheap; TIFFs count as 1)."""
-    from lumenocr.io.pdf import pdf_page_count
-
-    total = 0
-    for f in files:
-        n = 1
-        if f.lower().endswith(".pdf") and os.path.isfile(f):
-            try:
-                n = pdf_page_count(f, f)
-            except InputError:
-                n = 1
-        total += n
-    return total
-
-
 def run(args) -> int:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from tqdm import tqdm
-
+    from lumenocr.batch import BatchJob, Progress, count_pages, run_batch
     from lumenocr.io.image import LoadOptions
     from lumenocr.io.sources import expand_inputs
     from lumenocr.io.writers import open_writer
 
     _check_args(args)
     started = time.perf_counter()
-    report = _Reporter()
+    progress = Progress()
+    report = progress.report
     expanded = expand_inputs(args.inputs)
     for problem in expanded.problems():
         report(problem)
@@ -495,7 +275,7 @@ def run(args) -> int:
         raise InputNotFoundError("nothing to read: no input matched an image or PDF")
     n_inputs = len(files) + len(expanded.missing)
 
-    job = Job(
+    job = BatchJob(
         mode_of(args),
         box_mode_of(args),
         LoadOptions(pdf_dpi=args.pdf_dpi),
@@ -514,60 +294,40 @@ def run(args) -> int:
     from lumenocr.pipeline.system import OCR
 
     ocr = OCR(**kwargs)  # model and option errors surface here, before any output is created
+    if workers > 1:
+        ocr = None  # it only checked the options; each worker builds its own
     if args.vis:
         Path(args.vis).mkdir(parents=True, exist_ok=True)
-    items = list(zip(files, picture_stems(files)))
     show_bar = (
         not args.quiet
         and sys.stderr.isatty()
         and (len(files) > 1 or files[0].lower().endswith((".pdf", ".tif", ".tiff")))
     )
 
-    failed: set[str] = {*expanded.missing}
     with open_writer(args.output, args.format, headers=len(files) > 1) as writer:
-        bar = tqdm(
-            total=_count_pages(files) if show_bar else 0,
-            disable=not show_bar,
-            unit="page",
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
-        report.bar = bar if show_bar else None
+        if show_bar:
+            progress.start(count_pages(files))
         try:
-            if workers > 1:
-                ocr = None  # it only checked the options; each worker builds its own
-                batches: Iterable[list[Outcome]] = _parallel(kwargs, job, items, workers)
-            else:
-                batches = ([o] for o in process(ocr, job, items))
-            written = _emit(batches, writer, report, bar, failed)
+            summary = run_batch(
+                files,
+                job,
+                kwargs,
+                writer.write,
+                workers=workers,
+                ocr=ocr,
+                report=report,
+                advance=progress.advance,
+            )
         except BrokenPipeError:  # e.g. `lumenocr ocr scans/ | head`: the reader has gone, stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
-        except BrokenProcessPool as e:
-            raise LumenOCRError(f"a worker process died ({e}); results so far were written") from None
         finally:
-            bar.close()
-            report.bar = None
+            progress.close()
+    failed = len(summary.failed) + len(expanded.missing)
     if failed:
-        report(f"{len(failed)} of {n_inputs} inputs failed")
+        report(f"{failed} of {n_inputs} inputs failed")
     elif not args.quiet and args.output not in (None, "-"):
-        report(f"{written} result(s) written to {args.output} in {time.perf_counter() - started:.1f} s")
+        report(
+            f"{summary.written} result(s) written to {args.output} in {time.perf_counter() - started:.1f} s"
+        )
     return 1 if failed else 0
-
-
-def _emit(batches: Iterable[list[Outcome]], writer, report: _Reporter, bar, failed: set[str]) -> int:
-    """Write records and report errors as outcomes arrive; returns the number of records written."""
-    written = 0
-    for batch in batches:
-        for outcome in batch:
-            if outcome.record is not None:
-                writer.write(outcome.record, outcome.text)
-                written += 1
-            if outcome.error is not None:
-                page = "" if outcome.page is None else f" (page {outcome.page})"
-                report(f"{outcome.image}{page}: {outcome.error}")
-                failed.add(outcome.image)
-            if bar.total is not None and bar.n >= bar.total:
-                bar.total = bar.n + 1  # a multi-page TIFF holds more pages than counted
-            bar.update(1)
-    return written
