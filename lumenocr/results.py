@@ -3,6 +3,9 @@
 The JSON/JSONL shape is the machine contract of the CLI and the server:
 ``{"image": str, "page": int | None, "boxes": [{"points": [[x, y], ...], "text": str, "score": float}], "seconds": float}``
 Extra keys (``det_score``, ``words``, ``angle``) may be present; consumers ignore what they do not know.
+Document stages add, beside the flat ``boxes``, the page ``angle`` (0/90/180/270) and ``blocks``
+(type, box, reading-order index, the indices of their lines in ``boxes``, and for tables the
+cells and HTML).
 """
 
 from __future__ import annotations
@@ -53,6 +56,66 @@ class TextLine:
 
 
 @dataclass
+class TableCell:
+    """One cell of a table: grid position, spans, box and the text of the lines inside it."""
+
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    points: list[list[float]] = field(default_factory=list)  # image coordinates
+    text: str = ""
+    header: bool = False  # a <thead> cell
+
+    def to_dict(self) -> dict:
+        d: dict = {"row": self.row, "col": self.col, "text": self.text, "points": _pts(self.points)}
+        if self.rowspan > 1:
+            d["rowspan"] = self.rowspan
+        if self.colspan > 1:
+            d["colspan"] = self.colspan
+        if self.header:
+            d["header"] = True
+        return d
+
+
+@dataclass
+class Table:
+    """A table's structure and content."""
+
+    cells: list[TableCell] = field(default_factory=list)
+    n_rows: int = 0
+    n_cols: int = 0
+    html: str = ""  # <table> with row/col spans and cell text
+
+    def to_dict(self) -> dict:
+        return {"rows": self.n_rows, "cols": self.n_cols, "html": self.html,
+                "cells": [c.to_dict() for c in self.cells]}
+
+
+@dataclass
+class Block:
+    """A region of a document page (layout class) holding some of its lines.
+
+    ``kind`` is one of text, title, figure, figure_caption, table, table_caption, header,
+    footer, reference, equation; ``lines`` are indices into :attr:`OCRResult.lines`.
+    """
+
+    kind: str
+    points: list[list[float]]  # box polygon, image coordinates
+    lines: list[int] = field(default_factory=list)
+    order: int = 0  # reading-order index on the page
+    score: float = 0.0  # layout detector confidence (1.0 for geometric blocks)
+    table: Table | None = None
+
+    def to_dict(self) -> dict:
+        d: dict = {"type": self.kind, "order": self.order, "points": _pts(self.points), "lines": list(self.lines),
+                   "score": round(float(self.score), 5)}
+        if self.table is not None:
+            d["table"] = self.table.to_dict()
+        return d
+
+
+@dataclass
 class OCRResult:
     """Everything OCR found in one image (or one PDF page), lines in reading order."""
 
@@ -63,6 +126,10 @@ class OCRResult:
     page: int | None = None
     # Reading-order grouping: indices into ``lines`` for each visual row.
     rows: list[list[int]] = field(default_factory=list)
+    # Document level (empty unless a document stage ran): blocks in reading order, the page turn.
+    blocks: list[Block] = field(default_factory=list)
+    angle: int = 0  # degrees the input was turned clockwise to read it (0, 90, 180, 270)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per pipeline stage
 
     @property
     def text(self) -> str:
@@ -84,12 +151,36 @@ class OCRResult:
     def to_dict(self, words: bool = False) -> dict:
         """The JSONL object; with ``words`` each box lists its word boxes, and word-level
         ``boxes`` are NOT substituted (use :meth:`word_boxes` for a word-level view)."""
-        return {
+        d = {
             "image": self.source,
             "page": self.page,
             "boxes": [ln.to_dict(words=words) for ln in self.lines],
             "seconds": round(self.seconds, 4),
         }
+        d.update(self.document_dict())
+        return d
+
+    def document_dict(self) -> dict:
+        """The document-level keys (``angle`` when turned, ``blocks`` when any), else ``{}``."""
+        d: dict = {}
+        if self.angle:
+            d["angle"] = self.angle
+        if self.blocks:
+            d["blocks"] = [b.to_dict() for b in self.blocks]
+        return d
+
+    def to_markdown(self) -> str:
+        """The page as Markdown: titles as headings, paragraphs, tables as Markdown tables
+        (HTML where spans need it); without blocks, the text rows as paragraphs."""
+        from lumenocr.document.render import to_markdown
+
+        return to_markdown(self)
+
+    def to_html(self) -> str:
+        """The page as an HTML fragment (blocks as headings, paragraphs and tables)."""
+        from lumenocr.document.render import to_html
+
+        return to_html(self)
 
     def word_boxes(self) -> list[dict]:
         """Word-level boxes (``{"points", "text", "score"}``), falling back to the line when no words were computed."""

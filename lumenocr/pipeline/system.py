@@ -1,4 +1,4 @@
-"""The full OCR pipeline: detect -> crop -> (direction) -> recognise -> reading order."""
+"""The full OCR pipeline: detect -> crop -> (direction) -> recognise -> reading order, as stages."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ import numpy as np
 
 from lumenocr.errors import ConfigError, InputError
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
-from lumenocr.pipeline.crop import crop_region, upright
+from lumenocr.pipeline.crop import upright
 from lumenocr.pipeline.det import DET_KNOBS
 from lumenocr.pipeline.rec import TextRecognizer
-from lumenocr.pipeline.words import word_boxes
-from lumenocr.postprocess.order import reading_order
-from lumenocr.results import OCRResult, RecResult, TextLine
+from lumenocr.pipeline.stages import (
+    DetectStage,
+    PageState,
+    ReadingOrderStage,
+    RecognizeStage,
+    Stage,
+    run_stages,
+)
+from lumenocr.results import OCRResult, RecResult
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.zoo import DEFAULT_MODEL
 
@@ -74,6 +80,9 @@ class OCR:
             pre = dataclasses.replace(rec.preprocess, pad_right=max(rec.preprocess.pad_right, TIGHT_CROP_MARGIN))
             self._crop_recognizer = TextRecognizer(rec.engine, pre, rec.decoder, rec.batch_size, rec.beam_width,
                                                    rec.workers)
+        #: The stages :meth:`ocr_image` runs, in order; insert document stages with
+        #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
+        self.stages: tuple[Stage, ...] = self.default_stages()
 
     # -- inputs -------------------------------------------------------------------------------
     def _pages(self, source) -> Iterator:
@@ -130,43 +139,20 @@ class OCR:
         return self._crop_recognizer([upright(img).image for img in images])
 
     # -- the pipeline -------------------------------------------------------------------------
+    def default_stages(self) -> tuple[Stage, ...]:
+        """The line pipeline: detect -> recognize (crop, 0/180, CTC) -> reading order."""
+        return (
+            DetectStage(self.detector),
+            RecognizeStage(self.recognizer, self.classifier, self.options.text_score, self.options.words,
+                           whole_image=self.detector is None),
+            ReadingOrderStage(),
+        )
+
     def ocr_image(self, image: np.ndarray, source: str | None = None, page: int | None = None) -> OCRResult:
-        """OCR a BGR uint8 image already in memory."""
+        """OCR a BGR uint8 image already in memory (runs :attr:`stages` over it)."""
         t0 = time.perf_counter()
-        h, w = image.shape[:2]
-        if self.detector is not None:
-            det = self.detector(image)
-            polys, det_scores = det.polygons, det.scores
-        else:
-            polys = [np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)]
-            det_scores = [1.0]
-        lines: list[TextLine] = []
-        if polys and self.recognizer is not None:
-            crops = [crop_region(image, p) for p in polys] if self.detector is not None else [upright(image)]
-            angles = [0] * len(crops)
-            if self.classifier is not None:
-                for i, r in enumerate(self.classifier([c.image for c in crops])):
-                    if self.classifier.is_flipped(r):
-                        crops[i] = crops[i].rotate_180()
-                        angles[i] = 180
-            recs = self.recognizer.recognize([c.image for c in crops])
-            for poly, dscore, crop, angle, (rec, geo) in zip(polys, det_scores, crops, angles, recs):
-                if rec.score < self.options.text_score or not rec.text.strip():
-                    continue
-                words = word_boxes(rec, crop, geo.resized_width, geo.batch_width) if self.options.words else None
-                lines.append(TextLine(poly.tolist(), rec.text, rec.score, dscore, angle, words))
-        elif self.recognizer is None:
-            lines = [TextLine(p.tolist(), "", 0.0, s) for p, s in zip(polys, det_scores)]
-        points = [np.asarray(ln.points, dtype=np.float64) for ln in lines]
-        if 2 * sum(ln.angle == 180 for ln in lines) > len(lines):
-            # Most lines read upside down: the page is, so order them in its own frame
-            # (otherwise the last line comes first). Boxes stay in image coordinates.
-            points = [np.array([w, h]) - p for p in points]
-        order, rows = reading_order(points)
-        pos = {old: new for new, old in enumerate(order)}
-        lines = [lines[i] for i in order]
-        rows = [[pos[i] for i in r] for r in rows]
-        return OCRResult(lines, (h, w), time.perf_counter() - t0, source, page, rows)
+        state = run_stages(self.stages, PageState.start(image, source, page))
+        return state.to_result(time.perf_counter() - t0)
 
 
 def _describe(x) -> str:
