@@ -20,7 +20,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned to the CPU build in the [train] extra.
-.venv/bin/python -m pip install -q -e ".[train,synth,serve,dev]"
+.venv/bin/python -m pip install -q -e ".[train,synth,serve,dev,openvino]"
 # PP-OCRv4 weights: their carrier wheel wants the GUI opencv-python, so take the files only.
 .venv/bin/python -m pip install -q --no-deps "rapidocr-onnxruntime==1.4.4"
 echo "lumenocr installed in .venv"

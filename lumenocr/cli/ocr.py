@@ -167,9 +167,10 @@ def register(subparsers) -> None:
     )
     perf.add_argument(
         "--providers",
-        default="cpu",
+        default="auto",
         metavar="LIST",
-        help="ONNX Runtime execution providers in order of preference, e.g. cuda,cpu",
+        help="engine / execution providers in order of preference: auto (OpenVINO when installed, "
+        "else ONNX Runtime CPU; the default), openvino, cpu (ONNX Runtime), cuda,cpu, ...",
     )
     p.set_defaults(func=run)
 

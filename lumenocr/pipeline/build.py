@@ -14,8 +14,10 @@ from lumenocr.pipeline.rec import TextRecognizer, _num_classes
 from lumenocr.postprocess.ctc import CTCDecoder, load_dictionary
 from lumenocr.postprocess.db import DBPostProcess
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
+from lumenocr.runtime.engine import FileEngine
+from lumenocr.runtime.factory import create_engine
 from lumenocr.runtime.metadata import ModelMeta
-from lumenocr.runtime.onnx import OnnxEngine, RuntimeOptions
+from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.zoo import get_spec, locate
 from lumenocr.zoo.registry import ComponentSpec
 
@@ -36,10 +38,10 @@ def _component(ref: PathOrName, task: str) -> ComponentSpec | Path:
     return getattr(get_spec(str(ref)), task)
 
 
-def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[OnnxEngine, ComponentSpec | None]:
+def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[FileEngine, ComponentSpec | None]:
     comp = _component(ref, task)
     if isinstance(comp, Path):
-        engine = OnnxEngine(comp, runtime)
+        engine = create_engine(comp, runtime)
         if engine.meta is not None and engine.meta.task != task:
             raise ModelError(f"{comp} is a {engine.meta.task!r} model but was given as the {task} model")
         _check_output_shape(engine, task)
@@ -47,7 +49,7 @@ def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[OnnxEn
     path = locate(comp.file)
     meta = ModelMeta(task=task, preprocess=dict(comp.preprocess), postprocess=dict(comp.postprocess),
                      labels=list(comp.labels) if comp.labels else None)
-    engine = OnnxEngine(path, runtime, meta=meta, name=f"{ref} ({task})")
+    engine = create_engine(path, runtime, meta=meta, name=f"{ref} ({task})")
     return engine, comp
 
 
@@ -55,7 +57,7 @@ def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[OnnxEn
 _OUTPUT_RANKS = {"det": (4, 3), "rec": (3,), "cls": (2,)}
 
 
-def _check_output_shape(engine: OnnxEngine, task: str) -> None:
+def _check_output_shape(engine: FileEngine, task: str) -> None:
     """Catch a file given for the wrong part at load time (plain exports carry no task):
     otherwise it fails on the first image with an ONNX Runtime or numpy error."""
     shape = engine.output_shape
@@ -91,9 +93,10 @@ def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | N
 def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathOrName | None = None,
                      batch_size: int = 4, beam_width: int = 0) -> TextRecognizer:
     # Recognition runs independent batches in parallel on single-threaded sessions (see
-    # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers.
+    # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers,
+    # each with a stream of its own.
     workers = runtime.threads or available_cores()
-    engine, comp = _engine(ref, "rec", dataclasses.replace(runtime, threads=1))
+    engine, comp = _engine(ref, "rec", dataclasses.replace(runtime, threads=1, streams=workers))
     num_classes = _num_classes(engine)
     chars: list[str] | None = None
     source = ""

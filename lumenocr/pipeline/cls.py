@@ -39,9 +39,9 @@ class TextClassifier:
 
     @classmethod
     def from_onnx(cls, path, runtime=None, **kw) -> TextClassifier:
-        from lumenocr.runtime.onnx import OnnxEngine
+        from lumenocr.runtime.factory import create_engine
 
-        return cls(OnnxEngine(path, runtime), **kw)
+        return cls(create_engine(path, runtime), **kw)
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[ClsResult]:
         out: list[ClsResult] = []

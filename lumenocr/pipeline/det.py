@@ -38,9 +38,9 @@ class TextDetector:
     @classmethod
     def from_onnx(cls, path, runtime=None, **knobs) -> TextDetector:
         """Load a detection ONNX file; settings come from its metadata, then ``knobs``."""
-        from lumenocr.runtime.onnx import OnnxEngine
+        from lumenocr.runtime.factory import create_engine
 
-        return cls(OnnxEngine(path, runtime)).with_options(**knobs)
+        return cls(create_engine(path, runtime)).with_options(**knobs)
 
     def with_options(self, **knobs) -> TextDetector:
         """A detector sharing this one's engine with some pre/post-processing knobs changed

@@ -66,9 +66,9 @@ class TextRecognizer:
     def from_onnx(cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw) -> TextRecognizer:
         """Load a recognition ONNX file; the dictionary comes from its metadata unless given
         (a path to a PaddleOCR-style keys file, or a list of characters)."""
-        from lumenocr.runtime.onnx import OnnxEngine
+        from lumenocr.runtime.factory import create_engine
 
-        engine = OnnxEngine(path, runtime)
+        engine = create_engine(path, runtime)
         decoder = None
         if dictionary is not None:
             chars = load_dictionary(dictionary) if isinstance(dictionary, str) else list(dictionary)

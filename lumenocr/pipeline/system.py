@@ -57,7 +57,7 @@ class OCR:
     def __init__(self, model: str = DEFAULT_MODEL, *, det_model: str | None = None, rec_model: str | None = None,
                  cls_model: str | None = None, dictionary: str | None = None, use_det: bool = True,
                  use_cls: bool = True, use_rec: bool = True, text_score: float = 0.5, words: bool = True,
-                 threads: int | None = None, providers: Sequence[str] = ("cpu",), rec_batch_size: int = 4,
+                 threads: int | None = None, providers: Sequence[str] = RuntimeOptions.providers, rec_batch_size: int = 4,
                  beam_width: int = 0, cls_thresh: float | None = None, load_options=None, **det_knobs):
         unknown = set(det_knobs) - DET_KNOBS
         if unknown:

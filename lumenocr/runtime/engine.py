@@ -1,7 +1,8 @@
 """The tiny inference-engine abstraction the predictors run on.
 
 A predictor (detector, classifier, recognizer) owns pre- and post-processing and calls an
-:class:`Engine` for the network itself. ONNX Runtime is the engine for inference; the trainer
+:class:`Engine` for the network itself. ONNX Runtime and OpenVINO are the engines for inference
+(runtime/factory.py picks one); the trainer
 wraps its torch module in an engine too, so training-time evaluation runs exactly the
 predictor code that users run.
 """
@@ -25,3 +26,16 @@ class Engine(Protocol):
     name: str
 
     def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class FileEngine(Engine, Protocol):
+    """An engine that runs an ONNX file (ONNX Runtime or OpenVINO, see runtime/factory.py)."""
+
+    #: What the file itself carries (for zoo models, ``meta`` comes from the registry instead).
+    file_meta: ModelMeta | None
+    #: Dimensions as ints, dynamic ones as names.
+    input_shape: list
+    output_shape: list
+
+    def fixed_dim(self, axis: int, which: str = "input") -> int | None: ...

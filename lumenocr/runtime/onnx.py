@@ -15,25 +15,36 @@ PROVIDER_ALIASES = {
     "cpu": "CPUExecutionProvider",
     "cuda": "CUDAExecutionProvider",
     "tensorrt": "TensorrtExecutionProvider",
-    "openvino": "OpenVINOExecutionProvider",
+    # "openvino" names lumenocr's own OpenVINO engine (runtime/openvino.py), not ORT's
+    # OpenVINO execution provider; that one stays reachable by its full name.
     "coreml": "CoreMLExecutionProvider",
     "dml": "DmlExecutionProvider",
 }
+
+
+#: Provider names that choose an engine rather than an ONNX Runtime execution provider.
+ENGINE_NAMES = ("auto", "openvino")
 
 
 @dataclass(frozen=True)
 class RuntimeOptions:
     """How ONNX Runtime runs the models.
 
-    threads: intra-op threads per session (``None``: all physical cores ORT sees).
-    providers: preference list (aliases like ``"cuda"`` accepted); unavailable ones are
-    skipped, CPU is always the last resort.
+    threads: intra-op threads per session (``None``: all physical cores the engine sees).
+    providers: preference list. ``"auto"`` (the default) runs the OpenVINO engine when the
+    ``openvino`` package is installed and ONNX Runtime's CPU provider otherwise;
+    ``"openvino"`` asks for the OpenVINO engine (an error when it is not installed); other
+    names are ONNX Runtime execution providers (aliases like ``"cuda"`` accepted), of which
+    unavailable ones are skipped, CPU always being the last resort.
+    streams: how many threads may call one engine at the same time and should run in
+    parallel (ONNX Runtime sessions allow that anyway; OpenVINO needs one stream each).
     mem_arena: ORT's CPU arena keeps peak allocations; off by default since OCR inputs
     change shape on every call, which makes the arena grow without reuse.
     """
 
     threads: int | None = None
-    providers: tuple[str, ...] = ("cpu",)
+    providers: tuple[str, ...] = ("auto",)
+    streams: int = 1
     mem_arena: bool = False
     graph_optimization: str = "all"
 
@@ -43,9 +54,12 @@ class RuntimeOptions:
         available = set(ort.get_available_providers())
         out = []
         for p in self.providers:
+            if p.lower() in ENGINE_NAMES:
+                continue
             name = PROVIDER_ALIASES.get(p.lower(), p)
             if name not in PROVIDER_ALIASES.values() and name not in available:
-                raise ConfigError(f"unknown execution provider {p!r}; known: {', '.join(PROVIDER_ALIASES)}")
+                known = ", ".join((*ENGINE_NAMES, *PROVIDER_ALIASES))
+                raise ConfigError(f"unknown execution provider {p!r}; known: {known}")
             if name in available and name not in out:
                 out.append(name)
         if "CPUExecutionProvider" not in out:

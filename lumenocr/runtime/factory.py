@@ -1,0 +1,62 @@
+"""Pick and build the engine a model runs on, from :class:`RuntimeOptions`.
+
+The first of ``options.providers`` decides: ``"openvino"`` is the OpenVINO engine,
+``"auto"`` the OpenVINO engine when its package is installed (it is the faster CPU engine
+for PP-OCR models, see docs/performance.md) and ONNX Runtime otherwise, anything else ONNX
+Runtime with those execution providers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from lumenocr.errors import ConfigError
+from lumenocr.runtime.engine import Engine
+from lumenocr.runtime.metadata import ModelMeta
+from lumenocr.runtime.onnx import ENGINE_NAMES, PROVIDER_ALIASES, RuntimeOptions
+
+ENGINES = ("onnxruntime", "openvino")
+
+
+def engine_kind(options: RuntimeOptions) -> str:
+    """``"openvino"`` or ``"onnxruntime"``: which engine ``options`` select on this machine."""
+    from lumenocr.runtime.openvino import INSTALL_HINT, openvino_available
+
+    first = options.providers[0].lower() if options.providers else "cpu"
+    if first == "openvino":
+        if not openvino_available():
+            raise ConfigError(
+                f"providers asks for the openvino engine, but openvino is not installed: {INSTALL_HINT}"
+            )
+        return "openvino"
+    if first == "auto" and openvino_available():
+        return "openvino"
+    return "onnxruntime"
+
+
+def _check_names(options: RuntimeOptions) -> None:
+    # Without importing onnxruntime (start-up time): a typo must still be an error, not a
+    # name silently ignored because another engine was chosen.
+    for p in options.providers:
+        low = p.lower()
+        if low not in ENGINE_NAMES and low not in PROVIDER_ALIASES and not p.endswith("ExecutionProvider"):
+            known = ", ".join((*ENGINE_NAMES, *PROVIDER_ALIASES))
+            raise ConfigError(f"unknown execution provider {p!r}; known: {known}")
+
+
+def create_engine(
+    path: str | os.PathLike,
+    options: RuntimeOptions | None = None,
+    meta: ModelMeta | None = None,
+    name: str | None = None,
+) -> Engine:
+    """The engine for the ONNX file at ``path`` (``meta`` overrides what the file carries)."""
+    options = options or RuntimeOptions()
+    _check_names(options)
+    if engine_kind(options) == "openvino":
+        from lumenocr.runtime.openvino import OpenVinoEngine
+
+        return OpenVinoEngine(path, options, meta=meta, name=name)
+    from lumenocr.runtime.onnx import OnnxEngine
+
+    return OnnxEngine(path, options, meta=meta, name=name)

@@ -1,0 +1,137 @@
+"""The OpenVINO engine gives the maps and text ONNX Runtime gives, on the same zoo files.
+
+Runs when the ``openvino`` package is installed (scripts/install.sh installs the extra).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from lumenocr.errors import ConfigError, ModelNotFoundError
+from lumenocr.runtime import factory
+from lumenocr.runtime.onnx import OnnxEngine, RuntimeOptions
+
+pytest.importorskip("openvino")
+
+from lumenocr.runtime.openvino import OpenVinoEngine  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def zoo_path(task: str) -> str:
+    from lumenocr.zoo import DEFAULT_MODEL, get_spec, locate
+
+    try:
+        return str(locate(getattr(get_spec(DEFAULT_MODEL), task).file))
+    except ModelNotFoundError as e:
+        pytest.skip(str(e))
+
+
+def page() -> np.ndarray:
+    """A real scene photo when the data is here, else a drawn page."""
+    real = DATA / "icdar2015_test" / "images" / "img_10.jpg"
+    if real.is_file():
+        return cv2.imread(str(real))
+    img = np.full((400, 700, 3), 255, np.uint8)
+    for i, text in enumerate(["OpenVINO and ONNX", "Runtime agree 12345", "on every map"]):
+        cv2.putText(img, text, (20, 80 + 110 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
+    return img
+
+
+def test_det_maps_match_onnxruntime_across_shapes():
+    from lumenocr.preprocess.det import DetPreprocess
+
+    path = zoo_path("det")
+    ort_e = OnnxEngine(path, RuntimeOptions(threads=1))
+    ov_e = OpenVinoEngine(path, RuntimeOptions(threads=1))
+    img = page()
+    # Several sizes through ONE compiled model: dynamic shapes, no per-image recompilation.
+    for side in (320, 640, 480, 640):
+        x = DetPreprocess(limit_side_len=side)(img).tensor
+        a, b = ort_e(x), ov_e(x)
+        assert a.shape == b.shape
+        assert float(np.abs(a - b).max()) < 1e-3, side
+
+
+def test_rec_outputs_match_and_engine_is_thread_safe():
+    from lumenocr.pipeline.crop import crop_region
+    from lumenocr.pipeline.det import TextDetector
+    from lumenocr.preprocess.rec import RecPreprocess
+
+    det = TextDetector(OnnxEngine(zoo_path("det"), RuntimeOptions(threads=1))).with_options(
+        **{"limit_side_len": 960, "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
+    )
+    img = page()
+    crops = [crop_region(img, p).image for p in det(img).polygons]
+    assert crops, "the test page has text"
+    pre = RecPreprocess(image_height=48, min_width=320, max_width=3200)
+    batches = [pre(crops[i : i + 2]) for i in range(0, len(crops), 2)]
+    rec_path = zoo_path("rec")
+    ort_e = OnnxEngine(rec_path, RuntimeOptions(threads=1))
+    ov_e = OpenVinoEngine(rec_path, RuntimeOptions(threads=1, streams=2))
+    assert ov_e.output_shape[2] == ort_e.output_shape[2]
+    assert ov_e.file_meta is not None and ov_e.file_meta.characters == ort_e.file_meta.characters
+    expected = [ort_e(b) for b in batches]
+    for e, b in zip(expected, batches):
+        assert float(np.abs(e - ov_e(b)).max()) < 1e-3
+    # Four threads share the engine; each must get its own answers back.
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        for _ in range(3):
+            for i in range(k % len(batches), len(batches)):
+                if float(np.abs(ov_e(batches[i]) - expected[i]).max()) >= 1e-3:
+                    errors.append(f"thread {k} batch {i}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_ocr_text_is_the_same_on_both_engines():
+    from lumenocr import OCR
+
+    img = page()
+    try:
+        a = OCR(providers=("cpu",), threads=1)(img)
+        b = OCR(providers=("openvino",), threads=1)(img)
+    except ModelNotFoundError as e:
+        pytest.skip(str(e))
+    assert [ln.text for ln in a.lines] == [ln.text for ln in b.lines]
+    assert a.lines, "the test page has text"
+    for la, lb in zip(a.lines, b.lines):
+        assert np.abs(np.asarray(la.points) - np.asarray(lb.points)).max() <= 1.0
+
+
+def test_engine_choice(monkeypatch):
+    det = zoo_path("det")
+    assert isinstance(
+        factory.create_engine(det, RuntimeOptions(threads=1, providers=("openvino",))), OpenVinoEngine
+    )
+    assert isinstance(factory.create_engine(det, RuntimeOptions(threads=1, providers=("cpu",))), OnnxEngine)
+    assert factory.engine_kind(RuntimeOptions()) == "openvino"  # auto, with openvino installed
+    with pytest.raises(ConfigError, match="unknown execution provider 'gpu9'"):
+        factory.create_engine(det, RuntimeOptions(providers=("openvino", "gpu9")))
+    monkeypatch.setattr("lumenocr.runtime.openvino.openvino_available", lambda: False)
+    assert factory.engine_kind(RuntimeOptions()) == "onnxruntime"
+    with pytest.raises(ConfigError, match="openvino is not installed"):
+        factory.engine_kind(RuntimeOptions(providers=("openvino",)))
+
+
+def test_bad_files_are_model_errors(tmp_path):
+    from lumenocr.errors import ModelError
+
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="cannot load ONNX model"):
+        OpenVinoEngine(bad)
+    with pytest.raises(ModelError, match="not found"):
+        OpenVinoEngine(tmp_path / "missing.onnx")
