@@ -1,4 +1,6 @@
-"""Helpers to build typed config dataclasses from user dicts, rejecting unknown keys."""
+"""Settings dataclasses <-> plain data: one generic reader (:func:`from_dict`, which rejects unknown
+keys) and one generic writer (:func:`to_dict`, every field via ``dataclasses.asdict``), so no
+settings class hand-writes its serialisation and no field can be forgotten."""
 
 from __future__ import annotations
 
@@ -10,10 +12,30 @@ from lumenocr.errors import ConfigError
 T = TypeVar("T")
 
 
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Every field of settings dataclass ``obj`` as JSON/YAML-ready data (tuples become lists).
+
+    :func:`from_dict` reads it back into an equal object."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"to_dict expects a dataclass instance, got {type(obj).__name__}")
+    return _plain(dataclasses.asdict(obj))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | range):
+        return [_plain(v) for v in value]
+    return value
+
+
 def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
-    """Build dataclass ``cls`` from ``data``; an unknown key is a :class:`ConfigError` naming it."""
+    """Build dataclass ``cls`` from ``data``; an unknown key is a :class:`ConfigError` naming it.
+
+    Lists given for tuple-typed fields (as JSON and YAML write them) become tuples."""
     data = dict(data or {})
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in fields}
     unknown = sorted(set(data) - names)
     if unknown:
         prefix = f"{where}: " if where else ""
@@ -21,6 +43,9 @@ def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
             f"{prefix}unknown key(s) {', '.join(map(repr, unknown))} for {cls.__name__}; "
             f"valid keys: {', '.join(sorted(names))}"
         )
+    for f in fields:
+        if isinstance(data.get(f.name), list) and str(f.type).startswith("tuple"):
+            data[f.name] = tuple(data[f.name])
     return cls(**data)
 
 

@@ -46,7 +46,15 @@ class ModelChecksumError(ModelError):
     """A model file's SHA-256 does not match the registry."""
 
 
-class DictionaryMismatchError(ModelError):
+class DictionaryError(ModelError):
+    """A recognizer's character dictionary cannot be used."""
+
+
+class DictionaryNotFoundError(DictionaryError, ModelNotFoundError):
+    """No dictionary: its file does not exist, or the recognizer carries none and none was given."""
+
+
+class DictionaryMismatchError(DictionaryError):
     """The character dictionary does not fit the recognizer's output size."""
 
 

@@ -2,16 +2,23 @@
 
 The JSON/JSONL shape is the machine contract of the CLI and the server:
 ``{"image": str, "page": int | None, "boxes": [{"points": [[x, y], ...], "text": str, "score": float}], "seconds": float}``
-Extra keys (``det_score``, ``words``, ``angle``) may be present; consumers ignore what they do not know.
+Extra keys (``words``) may be present; consumers ignore what they do not know.
 Document stages add, beside the flat ``boxes``, the page ``angle`` (0/90/180/270) and ``blocks``
 (type, box, reading-order index, the indices of their lines in ``boxes``, and for tables the
 cells and HTML).
+:meth:`OCRResult.to_dict` is the one serializer of that shape (CLI, server, batch, evaluation).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
+from lumenocr.errors import ConfigError
+
+#: How ``OCRResult.to_dict`` lists boxes. ``lines``: one box per detected line; ``words``: one
+#: box per word (ICDAR/FUNSD granularity); ``nested``: line boxes, each with its ``words`` list.
+BOX_MODES = ("lines", "words", "nested")
 
 
 def _pts(points) -> list[list[float]]:
@@ -42,16 +49,10 @@ class TextLine:
     words: list[Word] | None = None
 
     def to_dict(self, words: bool = False) -> dict:
-        d = {
-            "points": _pts(self.points),
-            "text": self.text,
-            "score": round(float(self.score), 5),
-            "det_score": round(float(self.det_score), 5),
-        }
-        if self.angle:
-            d["angle"] = self.angle
-        if words and self.words is not None:
-            d["words"] = [w.to_dict() for w in self.words]
+        """``{"points", "text", "score"}``, plus ``"words"`` (a list, maybe empty) with ``words``."""
+        d: dict = {"points": _pts(self.points), "text": self.text, "score": round(float(self.score), 5)}
+        if words:
+            d["words"] = [w.to_dict() for w in self.words or []]
         return d
 
 
@@ -148,15 +149,24 @@ class OCRResult:
     def __iter__(self):
         return iter(self.lines)
 
-    def to_dict(self, words: bool = False) -> dict:
-        """The JSONL object; with ``words`` each box lists its word boxes, and word-level
-        ``boxes`` are NOT substituted (use :meth:`word_boxes` for a word-level view)."""
-        d = {
-            "image": self.source,
-            "page": self.page,
-            "boxes": [ln.to_dict(words=words) for ln in self.lines],
-            "seconds": round(self.seconds, 4),
-        }
+    def to_dict(self, boxes: str = "lines", det_only: bool = False) -> dict:
+        """The JSON object of this image or page (the machine contract, see the module doc).
+
+        ``boxes``: ``lines`` (one box per line), ``words`` (one per word; a line without word
+        boxes stays whole), ``nested`` (line boxes, each with its ``words`` list). With
+        ``det_only`` every box has ``"text": ""`` and ``"score"`` is the detection score.
+        """
+        if boxes not in BOX_MODES:
+            raise ConfigError(f"boxes must be one of {', '.join(BOX_MODES)}, got {boxes!r}")
+        if det_only:
+            items = [
+                {"points": _pts(ln.points), "text": "", "score": round(float(ln.det_score), 5)} for ln in self.lines
+            ]
+        elif boxes == "words":
+            items = self.word_boxes()
+        else:
+            items = [ln.to_dict(words=boxes == "nested") for ln in self.lines]
+        d = {"image": self.source, "page": self.page, "boxes": items, "seconds": round(float(self.seconds), 4)}
         d.update(self.document_dict())
         return d
 
@@ -192,8 +202,9 @@ class OCRResult:
                 out.append({"points": _pts(ln.points), "text": ln.text, "score": round(float(ln.score), 5)})
         return out
 
-    def to_json(self, words: bool = False, **kw) -> str:
-        return json.dumps(self.to_dict(words=words), ensure_ascii=False, **kw)
+    def to_json(self, boxes: str = "lines", det_only: bool = False, **kw) -> str:
+        """:meth:`to_dict` as a JSON string (``kw`` goes to ``json.dumps``)."""
+        return json.dumps(self.to_dict(boxes, det_only), ensure_ascii=False, **kw)
 
 
 @dataclass

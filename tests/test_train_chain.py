@@ -15,6 +15,7 @@ pytest.importorskip("onnx")
 from lumenocr.pipeline.cls import TextClassifier  # noqa: E402
 from lumenocr.pipeline.det import TextDetector  # noqa: E402
 from lumenocr.pipeline.rec import TextRecognizer  # noqa: E402
+from lumenocr.postprocess.registry import postprocess_settings  # noqa: E402
 from lumenocr.runtime.onnx import OnnxEngine  # noqa: E402
 from lumenocr.train.config import build_config  # noqa: E402
 from lumenocr.train.engine import TorchEngine  # noqa: E402
@@ -61,8 +62,8 @@ def test_det_train_export_and_ocr(tmp_path):
     onnx_path = export_onnx(best, tmp_path / "det.onnx")
     assert parity(best, onnx_path) <= 1e-4
     detector = TextDetector.from_onnx(str(onnx_path))
-    assert detector.preprocess.to_dict() == trainer.cfg.preprocess().to_dict()
-    assert detector.postprocess == trainer.cfg.postprocess()
+    assert detector.preprocess == trainer.cfg.preprocess()
+    assert postprocess_settings(detector.postprocess) == trainer.cfg.postprocess()
     page = cv2.imread(str(tmp_path / "data" / "images" / "00000.jpg"))
     engine = OnnxEngine(str(onnx_path))
     inp = detector.preprocess(page)

@@ -54,7 +54,6 @@ def _message(error: Exception, source: str) -> str:
 
 
 def _ocr_page(ocr, job: BatchJob, page, load_s: float, stem: str | None) -> Outcome:
-    from lumenocr.io.writers import ocr_record
 
     t0 = time.perf_counter()
     try:
@@ -65,7 +64,7 @@ def _ocr_page(ocr, job: BatchJob, page, load_s: float, stem: str | None) -> Outc
         return Outcome(page.source, page.page, error=failure_message(e, page.source))
     result.seconds = load_s + time.perf_counter() - t0
     outcome = Outcome(
-        page.source, page.page, ocr_record(result, job.boxes, det_only=job.mode == "det"), result.text
+        page.source, page.page, result.to_dict(job.boxes, det_only=job.mode == "det"), result.text
     )
     if job.vis_dir and stem is not None:
         outcome.error = _save_picture(job, page, result, stem)

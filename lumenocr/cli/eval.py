@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--words", action="store_true", help="score the word boxes of each line, not the lines"
     )
-    parser.add_argument("--iou", type=float, default=0.5, help="IoU needed to match boxes (default 0.5)")
+    parser.add_argument("--iou", type=float, default=0.5, help="IoU needed to match boxes (default %(default)s)")
     parser.add_argument(
         "--normalize",
         default="exact",
@@ -189,13 +189,9 @@ def _build_ocr(args, task: str):
 
 
 def _load_image(path: Path):
-    from lumenocr.io.image import LoadOptions, decode_image_bytes
+    from lumenocr.io.sources import load_image
 
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    return next(iter(decode_image_bytes(data, str(path), LoadOptions()))).image
+    return load_image(path)
 
 
 def _run_model_boxes(args, samples, root: Path, kind: str) -> list:
@@ -209,7 +205,7 @@ def _run_model_boxes(args, samples, root: Path, kind: str) -> list:
         ):
             result = _ocr_one(ocr, _load_image(path))
             result.source = sample.image_path
-            record = result.to_dict(words=args.words)
+            record = result.to_dict(boxes="nested" if args.words else "lines")
             save(record)
             preds.append(_to_pred(sample.image_path, result, record, args.words))
     return preds
@@ -243,7 +239,9 @@ def _run_model_rec(args, samples, root: Path) -> list[str]:
     paths = [_image_path(args, s, root, "rec") for s in samples]  # fail before loading the model
     ocr = _build_ocr(args, "rec")
     texts = []
-    batch = 32
+    from lumenocr.metrics.rec import EVAL_CHUNK
+
+    batch = EVAL_CHUNK
     with _saver(args.save_pred) as save:
         for start in _progress(range(0, len(samples), batch), args, f"{args.model} rec (x{batch})"):
             chunk = samples[start : start + batch]

@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from lumenocr.cli.options import add_settings_options, cli_fields
 from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
+from lumenocr.pipeline.system import OCROptions
+from lumenocr.postprocess.cls import ClsPostProcess
+from lumenocr.postprocess.registry import DETECTION, build_postprocess
+from lumenocr.preprocess.det import DetPreprocess
+from lumenocr.zoo import DEFAULT_MODEL
 
 EPILOG = """\
 output (JSONL, one object per image or PDF page; "page" is 0-based, null for single images):
@@ -35,21 +42,30 @@ examples:
   lumenocr ocr crops/*.png --rec-only --output rec.jsonl
 """
 
-# CLI option -> detection knob (TextDetector.with_options / OCR(**knobs)).
-DET_OPTIONS = (
-    "limit_side_len",
-    "limit_type",
-    "thresh",
-    "box_thresh",
-    "unclip_ratio",
-    "max_candidates",
-    "score_mode",
-    "use_dilation",
-    "box_type",
+# Detection knobs offered as options (TextDetector.with_options / OCR(**knobs)): the fields of
+# the settings dataclasses that carry help text.
+DET_OPTIONS = tuple(
+    dict.fromkeys(f.name for cls in (DetPreprocess, *DETECTION.values()) for f in cli_fields(cls))
 )
+REC_BATCH = DEFAULT_BATCH_SIZE  # text lines per recognizer batch unless --rec-batch says otherwise
 
 
-REC_BATCH = 4  # text lines per recognizer batch unless --rec-batch says otherwise
+def _default_cls_thresh() -> float:
+    from lumenocr.zoo import get_spec
+
+    return build_postprocess("cls", get_spec(DEFAULT_MODEL).cls.postprocess).thresh
+
+
+def _add_detection_options(group) -> None:
+    """One option per detection knob; help shows the default model's setting."""
+    from lumenocr.config_utils import from_dict
+    from lumenocr.zoo import get_spec
+
+    spec = get_spec(DEFAULT_MODEL).det
+    add_settings_options(group, DetPreprocess, from_dict(DetPreprocess, spec.preprocess))
+    post = build_postprocess("det", spec.postprocess)
+    for cls in DETECTION.values():
+        add_settings_options(group, cls, post if isinstance(post, cls) else cls())
 
 
 def register(subparsers) -> None:
@@ -98,12 +114,12 @@ def register(subparsers) -> None:
         "--text-score",
         type=float,
         metavar="S",
-        help="drop lines whose recognition score is below S (default 0.5)",
+        help=f"drop lines whose recognition score is below S (default {OCROptions.text_score})",
     )
 
     models = p.add_argument_group("models")
     models.add_argument(
-        "--model", metavar="NAME", help="zoo model (see `lumenocr models`; default ppocrv6-small)"
+        "--model", metavar="NAME", help=f"zoo model (see `lumenocr models`; default {DEFAULT_MODEL})"
     )
     models.add_argument("--det-model", metavar="PATH_OR_NAME", help="detection model: ONNX file or zoo name")
     models.add_argument(
@@ -114,41 +130,19 @@ def register(subparsers) -> None:
         "--dict", metavar="FILE", help="character dictionary for a recognizer that carries none"
     )
 
-    det = p.add_argument_group("detection (defaults come from the model)")
-    det.add_argument(
-        "--limit-side-len", type=int, metavar="PX", help="resize so the limited side is PX (960)"
-    )
-    det.add_argument(
-        "--limit-type",
-        choices=("max", "min"),
-        help="max: shrink the longer side to PX; min: enlarge the shorter side to PX",
-    )
-    det.add_argument("--thresh", type=float, metavar="P", help="pixel threshold on the probability map (0.3)")
-    det.add_argument(
-        "--box-thresh", type=float, metavar="P", help="minimum mean probability inside a box (0.6)"
-    )
-    det.add_argument(
-        "--unclip-ratio", type=float, metavar="R", help="how far boxes are grown from the text kernel (1.5)"
-    )
-    det.add_argument("--max-candidates", type=int, metavar="N", help="most boxes considered per image (1000)")
-    det.add_argument(
-        "--score-mode", choices=("fast", "slow"), help="box score over its rectangle or its contour"
-    )
-    det.add_argument(
-        "--use-dilation",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="dilate the text map (joins broken strokes)",
-    )
-    det.add_argument(
-        "--box-type", choices=("quad", "poly"), help="quadrilaterals, or polygons for curved text"
-    )
+    det = p.add_argument_group(f"detection (defaults come from the model; {DEFAULT_MODEL}'s shown)")
+    _add_detection_options(det)
 
     rec = p.add_argument_group("recognition")
     rec.add_argument("--beam", type=int, metavar="N", help="CTC beam search width (0: greedy)")
-    rec.add_argument("--rec-batch", type=int, metavar="N", help="text lines per recognizer batch (4)")
     rec.add_argument(
-        "--cls-thresh", type=float, metavar="P", help="flip a line when P(180) exceeds this (0.9)"
+        "--rec-batch", type=int, metavar="N", help=f"text lines per recognizer batch (default {REC_BATCH})"
+    )
+    rec.add_argument(
+        "--cls-thresh",
+        type=float,
+        metavar="P",
+        help=f"{cli_fields(ClsPostProcess)[0].metadata['help']} (default {_default_cls_thresh()})",
     )
 
     perf = p.add_argument_group("input and performance")

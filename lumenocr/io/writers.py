@@ -24,42 +24,11 @@ from lumenocr.errors import ConfigError
 from lumenocr.results import OCRResult, RecResult
 
 FORMATS = ("jsonl", "json", "txt")
-#: ``lines``: one box per detected line; ``words``: one box per word (ICDAR/FUNSD granularity);
-#: ``nested``: line boxes, each with its ``words`` list.
-BOX_MODES = ("lines", "words", "nested")
-
-
-def _pts(points) -> list[list[float]]:
-    return [[round(float(x), 1), round(float(y), 1)] for x, y in points]
 
 
 def ocr_record(result: OCRResult, boxes: str = "lines", det_only: bool = False) -> dict:
-    """The JSONL object for one image or page.
-
-    With ``det_only`` every box has ``"text": ""`` and ``"score"`` is the detection score.
-    """
-    if boxes not in BOX_MODES:
-        raise ConfigError(f"boxes must be one of {', '.join(BOX_MODES)}, got {boxes!r}")
-    if det_only:
-        items = [
-            {"points": _pts(ln.points), "text": "", "score": round(float(ln.det_score), 5)}
-            for ln in result.lines
-        ]
-    elif boxes == "words":
-        items = result.word_boxes()
-    else:
-        items = []
-        for ln in result.lines:
-            item = {"points": _pts(ln.points), "text": ln.text, "score": round(float(ln.score), 5)}
-            if boxes == "nested":
-                item["words"] = [w.to_dict() for w in ln.words or []]
-            items.append(item)
-    return {
-        "image": result.source,
-        "page": result.page,
-        "boxes": items,
-        "seconds": round(float(result.seconds), 4),
-    }
+    """The JSONL object for one image or page: :meth:`OCRResult.to_dict`, the one serializer."""
+    return result.to_dict(boxes, det_only)
 
 
 def rec_record(image: str, rec: RecResult, seconds: float, page: int | None = None) -> dict:

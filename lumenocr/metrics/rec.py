@@ -29,6 +29,11 @@ from lumenocr.metrics.text import (
     texts_match,
 )
 
+#: Crops recognised per call when a recognizer is evaluated (``lumenocr eval rec --model`` and
+#: training-time evaluation alike): batches are planned within a call, so both must use the
+#: same chunks to give the very same figures; it also bounds the crops held in memory.
+EVAL_CHUNK = 32
+
 __all__ = [
     "RecMetrics",
     "edit_distance",

@@ -1,20 +1,28 @@
-"""Build predictors from a zoo name or a user's ONNX file (+ dictionary)."""
+"""The one predictor factory: every detector, recognizer and classifier that lumenocr runs
+(``OCR``, the CLI, evaluation, the server, training-time evaluation) is built here.
+
+Two steps: :func:`load_engine` turns a zoo name or an ONNX file into an engine whose ``meta``
+holds the model's settings (zoo registry entry or the file's own metadata); the
+``*_from_engine`` functions build a predictor on any :class:`~lumenocr.runtime.engine.Engine`.
+The trainer wraps the torch model it trains in an engine carrying the metadata its export will
+carry, and calls the same ``*_from_engine`` functions, so the figure seen while training is the
+figure the exported model gives.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from lumenocr.config_utils import from_dict
 from lumenocr.errors import ModelError, ModelNotFoundError
+from lumenocr.io.dictionary import read_dictionary
 from lumenocr.pipeline.cls import TextClassifier
 from lumenocr.pipeline.det import TextDetector
-from lumenocr.pipeline.rec import TextRecognizer, _num_classes
-from lumenocr.postprocess.ctc import CTCDecoder, load_dictionary
-from lumenocr.postprocess.db import DBPostProcess
-from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
-from lumenocr.runtime.engine import FileEngine
+from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE, TextRecognizer, _num_classes
+from lumenocr.postprocess.registry import build_decoder
+from lumenocr.runtime.engine import Engine, FileEngine
 from lumenocr.runtime.factory import create_engine
 from lumenocr.runtime.metadata import ModelMeta
 from lumenocr.runtime.onnx import RuntimeOptions
@@ -38,19 +46,25 @@ def _component(ref: PathOrName, task: str) -> ComponentSpec | Path:
     return getattr(get_spec(str(ref)), task)
 
 
-def _engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> tuple[FileEngine, ComponentSpec | None]:
+def load_engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> FileEngine:
+    """The engine (ONNX Runtime or OpenVINO, see runtime/factory.py) for the ``task`` part of
+    zoo model ``ref``, or for the ONNX file ``ref``. A zoo engine's ``meta`` is its registry
+    entry (plus the dictionary the file carries); a file's is its own metadata (``None`` for a
+    plain PP-OCR export: the settings dataclasses' defaults)."""
     comp = _component(ref, task)
     if isinstance(comp, Path):
         engine = create_engine(comp, runtime)
         if engine.meta is not None and engine.meta.task != task:
             raise ModelError(f"{comp} is a {engine.meta.task!r} model but was given as the {task} model")
         _check_output_shape(engine, task)
-        return engine, None
+        return engine
     path = locate(comp.file)
     meta = ModelMeta(task=task, preprocess=dict(comp.preprocess), postprocess=dict(comp.postprocess),
                      labels=list(comp.labels) if comp.labels else None)
     engine = create_engine(path, runtime, meta=meta, name=f"{ref} ({task})")
-    return engine, comp
+    if engine.file_meta is not None:
+        meta.characters = engine.file_meta.characters
+    return engine
 
 
 # Output ranks of PP-OCR exports: det (N, 1, H, W) or (N, H, W), rec (N, T, C), cls (N, 2).
@@ -75,50 +89,56 @@ def _check_output_shape(engine: FileEngine, task: str) -> None:
         )
 
 
-def build_detector(ref: PathOrName, runtime: RuntimeOptions, **knobs) -> TextDetector:
-    engine, comp = _engine(ref, "det", runtime)
-    if comp is None and engine.meta is None:
-        # A plain PP-OCR export without lumenocr metadata: PaddleOCR's defaults.
-        return TextDetector(engine, DetPreprocess(), DBPostProcess()).with_options(**knobs)
+def detector_from_engine(engine: Engine, **knobs) -> TextDetector:
+    """A detector on ``engine`` with its metadata's settings, then ``knobs`` (see ``DET_KNOBS``)."""
     return TextDetector(engine).with_options(**knobs)
 
 
-def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | None = None) -> TextClassifier:
-    engine, comp = _engine(ref, "cls", runtime)
-    if comp is None and engine.meta is None:
-        return TextClassifier(engine, ClsPreprocess(), thresh=thresh)
+def classifier_from_engine(engine: Engine, thresh: float | None = None) -> TextClassifier:
+    """A direction classifier on ``engine``; ``thresh`` overrides its metadata's."""
     return TextClassifier(engine, thresh=thresh)
 
 
+def recognizer_from_engine(engine: Engine, dictionary: PathOrName | Sequence[str] | None = None,
+                           batch_size: int = DEFAULT_BATCH_SIZE, beam_width: int = 0,
+                           workers: int = 1) -> TextRecognizer:
+    """A recognizer on ``engine``. Its dictionary is ``dictionary`` (a keys file or a list of
+    characters) when given, else the one in the engine's metadata."""
+    decoder = None
+    if dictionary is not None:
+        if isinstance(dictionary, str | os.PathLike):
+            chars, source = read_dictionary(dictionary), str(dictionary)
+        else:
+            chars, source = list(dictionary), "dictionary"
+        meta = engine.meta
+        decoder = build_decoder(meta.postprocess if meta else None, chars, _num_classes(engine), source)
+    return TextRecognizer(engine, decoder=decoder, batch_size=batch_size, beam_width=beam_width, workers=workers)
+
+
+def build_detector(ref: PathOrName, runtime: RuntimeOptions, **knobs) -> TextDetector:
+    """The detector of zoo model / ONNX file ``ref``."""
+    return detector_from_engine(load_engine(ref, "det", runtime), **knobs)
+
+
+def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | None = None) -> TextClassifier:
+    """The direction classifier of zoo model / ONNX file ``ref``."""
+    return classifier_from_engine(load_engine(ref, "cls", runtime), thresh)
+
+
 def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathOrName | None = None,
-                     batch_size: int = 4, beam_width: int = 0) -> TextRecognizer:
+                     batch_size: int = DEFAULT_BATCH_SIZE, beam_width: int = 0) -> TextRecognizer:
+    """The recognizer of zoo model / ONNX file ``ref`` (``dictionary``: a keys file for a
+    model that carries none)."""
     # Recognition runs independent batches in parallel on single-threaded sessions (see
     # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers,
     # each with a stream of its own.
     workers = runtime.threads or available_cores()
-    engine, comp = _engine(ref, "rec", dataclasses.replace(runtime, threads=1, streams=workers))
-    num_classes = _num_classes(engine)
-    chars: list[str] | None = None
-    source = ""
-    if dictionary is not None:
-        if not Path(dictionary).is_file():
-            raise ModelNotFoundError(f"dictionary file not found: {dictionary}")
-        chars, source = load_dictionary(str(dictionary)), str(dictionary)
-    elif comp is not None and comp.dictionary is not None:
-        chars, source = load_dictionary(str(locate(comp.dictionary))), comp.dictionary.path
-    else:
-        file_meta = engine.file_meta
-        if file_meta is None or file_meta.characters is None:
-            raise ModelError(
-                f"{engine.name} carries no character dictionary in its metadata: pass one with --dict / dictionary="
-            )
-        chars, source = file_meta.characters, f"dictionary in {engine.name}"
-    decoder = CTCDecoder.for_model(chars, num_classes, source)
-    use_space = (engine.meta.postprocess if engine.meta else {}).get("use_space_char")
-    if use_space is not None and use_space != decoder.use_space_char and num_classes is None:
-        decoder = CTCDecoder(decoder.characters, use_space_char=bool(use_space))
-    pre = from_dict(RecPreprocess, engine.meta.preprocess if engine.meta else {}, engine.name)
-    return TextRecognizer(engine, pre, decoder, batch_size=batch_size, beam_width=beam_width, workers=workers)
+    engine = load_engine(ref, "rec", dataclasses.replace(runtime, threads=1, streams=workers))
+    if dictionary is None and not _is_file_ref(ref):
+        zoo_dict = get_spec(str(ref)).rec.dictionary
+        if zoo_dict is not None:
+            dictionary = locate(zoo_dict)
+    return recognizer_from_engine(engine, dictionary, batch_size, beam_width, workers)
 
 
 def available_cores() -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from lumenocr.config_utils import from_dict
-from lumenocr.errors import ConfigError, ModelError
+from lumenocr.errors import ModelError
+from lumenocr.postprocess.cls import ClsPostProcess
+from lumenocr.postprocess.registry import build_postprocess
 from lumenocr.preprocess.cls import ClsPreprocess
 from lumenocr.runtime.engine import Engine
 
@@ -29,11 +32,10 @@ class TextClassifier:
             raise ModelError(f"{engine.name} is a {meta.task!r} model, not a direction classifier")
         self.engine = engine
         self.preprocess = preprocess or from_dict(ClsPreprocess, meta.preprocess if meta else {}, engine.name)
-        if thresh is None:
-            thresh = float((meta.postprocess if meta else {}).get("thresh", 0.9))
-        if not 0.0 <= thresh <= 1.0:
-            raise ConfigError(f"cls thresh must be in [0, 1], got {thresh}")
-        self.thresh = thresh
+        post: ClsPostProcess = build_postprocess("cls", meta.postprocess if meta else {}, engine.name)
+        if thresh is not None:
+            post = dataclasses.replace(post, thresh=thresh)
+        self.postprocess = post
         self.labels = tuple(labels or (meta.labels if meta and meta.labels else ("0", "180")))
         self.batch_size = batch_size
 
@@ -53,5 +55,9 @@ class TextClassifier:
             out.extend(ClsResult(self.labels[j], float(probs[n, j])) for n, j in enumerate(k))
         return out
 
+    @property
+    def thresh(self) -> float:
+        return self.postprocess.thresh
+
     def is_flipped(self, r: ClsResult) -> bool:
-        return r.label == "180" and r.score >= self.thresh
+        return self.postprocess.is_flipped(r.label, r.score)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from lumenocr.config_utils import from_dict, replace_checked
 from lumenocr.errors import ModelError
-from lumenocr.postprocess.db import DBPostProcess
+from lumenocr.postprocess.registry import DETECTION, build_postprocess
 from lumenocr.preprocess.det import DetPreprocess
 from lumenocr.runtime.engine import Engine
 
-DET_KNOBS = {f.name for f in dataclasses.fields(DetPreprocess)} | {f.name for f in dataclasses.fields(DBPostProcess)}
+#: Every detection knob: the pre-processing fields and those of any detection post-processor.
+DET_KNOBS = {f.name for f in dataclasses.fields(DetPreprocess)} | {
+    f.name for cls in DETECTION.values() for f in dataclasses.fields(cls)
+}
 
 
 @dataclass
@@ -26,14 +30,14 @@ class TextDetector:
     """Finds text regions. Immutable after construction, so one instance is safe to share
     between threads; use :meth:`with_options` to change knobs."""
 
-    def __init__(self, engine: Engine, preprocess: DetPreprocess | None = None,
-                 postprocess: DBPostProcess | None = None):
+    def __init__(self, engine: Engine, preprocess: DetPreprocess | None = None, postprocess: Any = None):
         self.engine = engine
         meta = getattr(engine, "meta", None)
         if meta is not None and meta.task != "det":
             raise ModelError(f"{engine.name} is a {meta.task!r} model, not a detection model")
         self.preprocess = preprocess or from_dict(DetPreprocess, _pre(meta), f"{engine.name} preprocess")
-        self.postprocess = postprocess or from_dict(DBPostProcess, _post(meta), f"{engine.name} postprocess")
+        # The post-processor the model's metadata names (DB unless it says otherwise).
+        self.postprocess = postprocess or build_postprocess("det", _post(meta), f"{engine.name} postprocess")
 
     @classmethod
     def from_onnx(cls, path, runtime=None, **knobs) -> TextDetector:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from lumenocr.errors import ConfigError, InputError
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
-from lumenocr.pipeline.crop import upright
 from lumenocr.pipeline.det import DET_KNOBS
-from lumenocr.pipeline.rec import TextRecognizer
+from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
 from lumenocr.pipeline.stages import (
     DetectStage,
     PageState,
@@ -26,20 +24,18 @@ from lumenocr.results import OCRResult, RecResult
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.zoo import DEFAULT_MODEL
 
-#: Right margin (fraction of height) added to user-supplied crops, see OCR.recognize_crops.
-TIGHT_CROP_MARGIN = 0.25
-
 
 @dataclass(frozen=True)
 class OCROptions:
-    """Pipeline switches (per-model settings live with the models)."""
+    """What the pipeline does with the predictors' output (per-model settings live with the
+    models). The defaults here are the defaults of :class:`OCR` and the CLI."""
 
-    use_det: bool = True
-    use_cls: bool = True
-    use_rec: bool = True
     text_score: float = 0.5  # lines whose recognition score is lower are dropped
     words: bool = True  # compute word boxes from CTC positions
-    det: dict = field(default_factory=dict)  # detection knobs, see TextDetector.with_options
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.text_score <= 1.0:
+            raise ConfigError(f"text_score must be in [0, 1], got {self.text_score}")
 
 
 class OCR:
@@ -56,8 +52,9 @@ class OCR:
 
     def __init__(self, model: str = DEFAULT_MODEL, *, det_model: str | None = None, rec_model: str | None = None,
                  cls_model: str | None = None, dictionary: str | None = None, use_det: bool = True,
-                 use_cls: bool = True, use_rec: bool = True, text_score: float = 0.5, words: bool = True,
-                 threads: int | None = None, providers: Sequence[str] = RuntimeOptions.providers, rec_batch_size: int = 4,
+                 use_cls: bool = True, use_rec: bool = True, text_score: float = OCROptions.text_score,
+                 words: bool = OCROptions.words, threads: int | None = None,
+                 providers: Sequence[str] = RuntimeOptions.providers, rec_batch_size: int = DEFAULT_BATCH_SIZE,
                  beam_width: int = 0, cls_thresh: float | None = None, load_options=None, **det_knobs):
         unknown = set(det_knobs) - DET_KNOBS
         if unknown:
@@ -65,21 +62,13 @@ class OCR:
                 f"unknown option(s) {', '.join(sorted(map(repr, unknown)))}; detection knobs are: "
                 f"{', '.join(sorted(DET_KNOBS))}"
             )
-        if not 0.0 <= text_score <= 1.0:
-            raise ConfigError(f"text_score must be in [0, 1], got {text_score}")
+        self.options = OCROptions(text_score, words)
         runtime = RuntimeOptions(threads=threads, providers=tuple(providers))
-        self.options = OCROptions(use_det, use_cls, use_rec, text_score, words, dict(det_knobs))
         self.detector = build_detector(det_model or model, runtime, **det_knobs) if use_det else None
         self.classifier = build_classifier(cls_model or model, runtime, cls_thresh) if use_cls else None
         self.recognizer = (build_recognizer(rec_model or model, runtime, dictionary, rec_batch_size, beam_width)
                            if use_rec else None)
         self.load_options = load_options
-        self._crop_recognizer = None
-        if self.recognizer is not None:
-            rec = self.recognizer
-            pre = dataclasses.replace(rec.preprocess, pad_right=max(rec.preprocess.pad_right, TIGHT_CROP_MARGIN))
-            self._crop_recognizer = TextRecognizer(rec.engine, pre, rec.decoder, rec.batch_size, rec.beam_width,
-                                                   rec.workers)
         #: The stages :meth:`ocr_image` runs, in order; insert document stages with
         #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
         self.stages: tuple[Stage, ...] = self.default_stages()
@@ -127,16 +116,12 @@ class OCR:
             yield res
 
     def recognize_crops(self, images: Sequence[np.ndarray]) -> list[RecResult]:
-        """Read text-line images that a user (or a data set) already cut out.
-
-        Such crops are usually tight, so a right margin of a quarter of the height is added
-        (PP-OCRv6 on ICDAR 2015 word crops: 80.7% -> 83.5% accuracy; the pipeline's own
-        crops already carry DB's unclip margin and gain nothing). Tall crops are read as
-        vertical text, as in the pipeline.
-        """
+        """Read text-line images that a user (or a data set) already cut out (see
+        :meth:`TextRecognizer.recognize_crops`: tall crops are read as vertical text, and a
+        right margin is added since such crops are usually tight)."""
         if self.recognizer is None:
             raise ConfigError("this OCR was built with use_rec=False")
-        return self._crop_recognizer([upright(img).image for img in images])
+        return self.recognizer.recognize_crops(images)
 
     # -- the pipeline -------------------------------------------------------------------------
     def default_stages(self) -> tuple[Stage, ...]:

@@ -5,29 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from lumenocr.errors import DictionaryMismatchError
+from lumenocr.io.dictionary import read_dictionary as load_dictionary  # noqa: F401 - former home, kept for callers
 from lumenocr.results import RecResult
 
 BLANK = 0
-
-
-def load_dictionary(path: str) -> list[str]:
-    """Read a PaddleOCR-style dictionary: one entry per line, trailing newline tolerated.
-
-    Lines are kept verbatim except for the line break, so entries that are themselves a
-    space or a full-width space survive.
-    """
-    # utf-8-sig: a byte-order mark (Windows editors add one) must not glue onto the first entry.
-    with open(path, encoding="utf-8-sig") as f:
-        text = f.read()
-    entries = text.split("\n")
-    entries = [e[:-1] if e.endswith("\r") else e for e in entries]
-    if entries and entries[-1] == "":
-        entries.pop()
-    return entries
 
 
 @dataclass(frozen=True)
@@ -38,6 +24,8 @@ class CTCDecoder:
     Some published dictionaries already contain ``"blank"`` as the first entry or a space
     as the last one; :meth:`for_model` detects those layouts from the model's class count.
     """
+
+    name: ClassVar[str] = "ctc"
 
     characters: tuple[str, ...]
     use_space_char: bool = True
@@ -54,15 +42,18 @@ class CTCDecoder:
         return len(self.labels)
 
     @classmethod
-    def for_model(cls, characters: Sequence[str], num_classes: int | None, source: str = "dictionary") -> CTCDecoder:
+    def for_model(cls, characters: Sequence[str], num_classes: int | None, source: str = "dictionary",
+                  use_space_char: bool | None = None) -> CTCDecoder:
         """Build the decoder whose class count fits ``num_classes`` (the model's last output
         dimension), accepting the common dictionary layouts; anything else is a
-        :class:`DictionaryMismatchError` that gives both sizes."""
+        :class:`DictionaryMismatchError` that gives both sizes. ``use_space_char`` (the model
+        metadata's) decides only when the class count is unknown."""
         chars = list(characters)
         if chars and chars[0].lower() in ("blank", "<blank>"):
             chars = chars[1:]
         if num_classes is None:
-            return cls(tuple(chars), use_space_char=" " not in chars)
+            space = " " not in chars if use_space_char is None else bool(use_space_char)
+            return cls(tuple(chars), use_space_char=space)
         if num_classes == len(chars) + 2:
             # PaddleOCR appends the space class even when the dictionary already has a space.
             return cls(tuple(chars), use_space_char=True)

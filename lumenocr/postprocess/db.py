@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -23,14 +24,23 @@ class DBPostProcess:
     box_type: ``quad`` (rotated rectangles) or ``poly`` (polygons, for curved text).
     """
 
-    thresh: float = 0.3
-    box_thresh: float = 0.6
-    max_candidates: int = 1000
-    unclip_ratio: float = 1.5
-    use_dilation: bool = False
-    score_mode: str = "fast"
-    box_type: str = "quad"
-    min_size: int = 3
+    name: ClassVar[str] = "db"
+
+    # PP-OCR's published settings. ``help`` metadata makes a field a CLI option (lumenocr ocr).
+    thresh: float = field(default=0.3, metadata={"help": "pixel threshold on the probability map", "metavar": "P"})
+    box_thresh: float = field(default=0.6, metadata={"help": "minimum mean probability inside a box", "metavar": "P"})
+    max_candidates: int = field(default=1000, metadata={"help": "most boxes considered per image", "metavar": "N"})
+    unclip_ratio: float = field(
+        default=1.5, metadata={"help": "how far boxes are grown from the text kernel", "metavar": "R"}
+    )
+    use_dilation: bool = field(default=False, metadata={"help": "dilate the text map (joins broken strokes)"})
+    score_mode: str = field(
+        default="fast", metadata={"help": "box score over its rectangle or its contour", "choices": ("fast", "slow")}
+    )
+    box_type: str = field(
+        default="quad", metadata={"help": "quadrilaterals, or polygons for curved text", "choices": ("quad", "poly")}
+    )
+    min_size: int = 3  # boxes with a shorter side (map pixels) are dropped
 
     def __post_init__(self) -> None:
         if self.score_mode not in ("fast", "slow"):
@@ -46,17 +56,6 @@ class DBPostProcess:
             raise ConfigError(
                 f"max_candidates must be >= 1 and min_size >= 0; got {self.max_candidates}, {self.min_size}"
             )
-
-    def to_dict(self) -> dict:
-        return {
-            "thresh": self.thresh,
-            "box_thresh": self.box_thresh,
-            "max_candidates": self.max_candidates,
-            "unclip_ratio": self.unclip_ratio,
-            "use_dilation": self.use_dilation,
-            "score_mode": self.score_mode,
-            "box_type": self.box_type,
-        }
 
     def __call__(
         self, prob: np.ndarray, original_shape: tuple[int, int]

@@ -17,6 +17,3 @@ class ClsPreprocess:
 
     def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         return np.stack([resize_norm_pad(c, self.image_height, self.image_width) for c in crops])
-
-    def to_dict(self) -> dict:
-        return {"image_height": self.image_height, "image_width": self.image_width}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -29,8 +29,15 @@ class DetPreprocess:
     result either way so a huge or very elongated image cannot blow up memory.
     """
 
-    limit_side_len: int = 960
-    limit_type: str = "max"
+    # PP-OCR's published settings. ``help`` metadata makes a field a CLI option (lumenocr ocr).
+    limit_side_len: int = field(default=960, metadata={"help": "resize so the limited side is PX", "metavar": "PX"})
+    limit_type: str = field(
+        default="max",
+        metadata={
+            "help": "max: shrink the longer side to PX; min: enlarge the shorter side to PX",
+            "choices": ("max", "min"),
+        },
+    )
     max_side_len: int = 4000
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
@@ -73,13 +80,3 @@ class DetPreprocess:
     def __call__(self, image: np.ndarray) -> DetResized:
         resized, rh, rw = self.resize(image)
         return DetResized(self.normalize(resized)[None], rh, rw, image.shape[:2])
-
-    def to_dict(self) -> dict:
-        return {
-            "limit_side_len": self.limit_side_len,
-            "limit_type": self.limit_type,
-            "max_side_len": self.max_side_len,
-            "mean": list(self.mean),
-            "std": list(self.std),
-            "stride": self.stride,
-        }

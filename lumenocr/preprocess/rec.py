@@ -69,12 +69,3 @@ class RecPreprocess:
         """Stack ``crops`` (BGR uint8) into one (N, 3, H, W) float32 batch."""
         width = self.batch_width(crops)
         return np.stack([resize_norm_pad(self.padded(c), self.image_height, width) for c in crops])
-
-    def to_dict(self) -> dict:
-        return {
-            "image_height": self.image_height,
-            "min_width": self.min_width,
-            "max_width": self.max_width,
-            "width_multiple": self.width_multiple,
-            "pad_right": self.pad_right,
-        }

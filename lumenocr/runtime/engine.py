@@ -37,5 +37,3 @@ class FileEngine(Engine, Protocol):
     #: Dimensions as ints, dynamic ones as names.
     input_shape: list
     output_shape: list
-
-    def fixed_dim(self, axis: int, which: str = "input") -> int | None: ...

@@ -120,15 +120,5 @@ class OnnxEngine:
         self.file_meta = ModelMeta.from_metadata(self.session.get_modelmeta().custom_metadata_map, str(path))
         self.meta = meta or self.file_meta
 
-    @property
-    def fixed_channels(self) -> int | None:
-        c = self.input_shape[1]
-        return c if isinstance(c, int) else None
-
-    def fixed_dim(self, axis: int, which: str = "input") -> int | None:
-        shape = self.input_shape if which == "input" else self.output_shape
-        d = shape[axis] if len(shape) > abs(axis) else None
-        return d if isinstance(d, int) else None
-
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]

@@ -102,16 +102,6 @@ class OpenVinoEngine:
         self.meta = meta or self.file_meta
         self._local = threading.local()
 
-    @property
-    def fixed_channels(self) -> int | None:
-        c = self.input_shape[1]
-        return c if isinstance(c, int) else None
-
-    def fixed_dim(self, axis: int, which: str = "input") -> int | None:
-        shape = self.input_shape if which == "input" else self.output_shape
-        d = shape[axis] if len(shape) > abs(axis) else None
-        return d if isinstance(d, int) else None
-
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         request = getattr(self._local, "request", None)
         if request is None:

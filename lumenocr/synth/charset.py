@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.errors import ConfigError
 
 ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 LATIN_EXTRA = "".join(chr(c) for c in range(0xC0, 0x100) if chr(c) not in "×÷") + "£€¥°§«»±µ¿¡"
@@ -79,20 +79,15 @@ def builtin_charset(name: str, space: bool = True) -> Charset:
 
 
 def read_dict(path: str | Path, space: bool = True) -> Charset:
-    """Read a PaddleOCR dictionary: one token per line, in model output order.
+    """The charset of a PaddleOCR dictionary (read by :func:`lumenocr.io.dictionary.read_dictionary`).
 
-    Only the line break is stripped (a line holding one space is the space token).
+    A line holding one space is the space token; empty lines hold no token.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"dictionary not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"dictionary {p} is not UTF-8: {e}") from None
-    tokens = [line.rstrip("\r\n") for line in text.split("\n")]
+    from lumenocr.io.dictionary import read_dictionary
+
+    tokens = read_dictionary(path)
     has_space = " " in tokens
-    return Charset([t for t in tokens if t], space=space or has_space, source=str(p))
+    return Charset([t for t in tokens if t], space=space or has_space, source=str(path))
 
 
 def tokenize(text: str, token_set: frozenset[str], max_token_len: int) -> list[str] | None:

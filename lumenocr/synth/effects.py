@@ -42,8 +42,14 @@ def list_images(dirs: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=64)
 def _read_image(path: str) -> np.ndarray | None:
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None or min(img.shape[:2]) < 8:
+    from lumenocr.errors import InputError
+    from lumenocr.io.sources import load_image
+
+    try:
+        img = load_image(path)
+    except InputError:  # an unreadable background is skipped, not fatal
+        return None
+    if min(img.shape[:2]) < 8:
         return None
     # Large photos are shrunk once: crops get resized anyway and memory stays small per worker.
     s = 1024 / max(img.shape[:2])

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lumenocr.config_utils import from_dict, read_yaml_mapping
+from lumenocr.config_utils import from_dict, read_yaml_mapping, to_dict
 from lumenocr.errors import ConfigError
 from lumenocr.models.builder import ModelConfig
-from lumenocr.postprocess.db import DBPostProcess
+from lumenocr.postprocess.registry import build_postprocess, postprocess_settings
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
 from lumenocr.train.augment import DetAugConfig, RecAugConfig
 from lumenocr.train.db_targets import DBTargets
@@ -149,19 +149,19 @@ class TrainConfig:
             )
         return from_dict(RecPreprocess, {"image_height": h, "min_width": w, **pre}, "inference.preprocess")
 
-    def postprocess(self) -> DBPostProcess | dict[str, Any]:
+    def postprocess(self) -> dict[str, Any]:
+        """The post-processing settings, as the exported model's metadata records them
+        (``{"name": "db", ...}`` for det, ``{"name": "ctc", "use_space_char": ...}`` for rec)."""
         post = dict(self.inference.postprocess)
-        if self.task == "det":
-            return from_dict(DBPostProcess, post, "inference.postprocess")
-        allowed = {"rec": {"use_space_char"}, "cls": {"thresh"}}[self.task]
-        unknown = sorted(set(post) - allowed)
-        if unknown:
-            raise ConfigError(
-                f"inference.postprocess: unknown key(s) {unknown} for {self.task}; valid: {sorted(allowed)}"
-            )
         if self.task == "rec":
-            return {"use_space_char": self.global_.use_space_char}
-        return {"thresh": float(post.get("thresh", 0.9))}
+            # The space class is part of the trained output layer: global.use_space_char decides.
+            unknown = sorted(set(post) - {"name", "use_space_char"})
+            if unknown or post.get("name", "ctc") != "ctc":
+                raise ConfigError(
+                    f"inference.postprocess: unknown key(s) {unknown} for rec; valid: ['use_space_char']"
+                )
+            return {"name": "ctc", "use_space_char": self.global_.use_space_char}
+        return postprocess_settings(build_postprocess(self.task, post, "inference.postprocess"))
 
     def rec_augment(self, data: DataConfig) -> RecAugConfig | None:
         return None if data.augment is None else from_dict(RecAugConfig, data.augment, "augment")
@@ -285,5 +285,16 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
 
 
 def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
-    """The validated config as plain data (what checkpoints and exported models record)."""
-    return copy.deepcopy(cfg.raw) if cfg.raw else {"model": dataclasses.asdict(cfg.model)}
+    """The validated config as plain data, every field of every section (what checkpoints and
+    the run's config.yml record); :func:`build_config` reads it back into an equal config."""
+    out = {
+        "global": to_dict(cfg.global_),
+        "model": to_dict(cfg.model),
+        "loss": copy.deepcopy(cfg.loss),
+        "optimizer": to_dict(cfg.optimizer),
+        "schedule": to_dict(cfg.schedule),
+        "train": to_dict(cfg.train),
+        "eval": to_dict(cfg.eval) if cfg.eval is not None else None,
+        "inference": to_dict(cfg.inference),
+    }
+    return out

@@ -18,8 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lumenocr.errors import ConfigError, ImageDecodeError, InputNotFoundError
+from lumenocr.errors import ConfigError, InputNotFoundError
 from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
+from lumenocr.io.sources import load_image
 from lumenocr.preprocess.det import DetPreprocess
 from lumenocr.preprocess.rec import resize_norm_pad
 from lumenocr.train.augment import DetAugConfig, RecAugConfig, augment_det, augment_rec
@@ -31,18 +32,13 @@ CLS_LABELS = ("0", "180")
 
 
 def decode_image(data: bytes, where: str) -> np.ndarray:
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None:
-        raise ImageDecodeError(f"cannot decode image {where}")
-    return img
+    """A BGR image from encoded bytes, decoded as inference decodes it (EXIF orientation, alpha)."""
+    return load_image(data, name=where)
 
 
 def read_image(path: Path) -> np.ndarray:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputNotFoundError(f"training image not found: {path}") from None
-    return decode_image(data, str(path))
+    """A BGR image file, decoded as inference decodes it (EXIF orientation, alpha)."""
+    return load_image(path)
 
 
 class LmdbSource:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from lumenocr.config_utils import to_dict
 from lumenocr.errors import ModelError
 from lumenocr.models import OCRModel, build_model
 from lumenocr.runtime.metadata import ModelMeta, write_onnx_metadata
@@ -44,11 +45,11 @@ def load_trained(checkpoint: str | Path) -> tuple[OCRModel, TrainConfig, Diction
 
 
 def model_meta(cfg: TrainConfig, dictionary: Dictionary | None) -> ModelMeta:
-    post = cfg.postprocess()
+    """What the exported file records, and what training-time evaluation's engine carries."""
     return ModelMeta(
         task=cfg.task,
-        preprocess=cfg.preprocess().to_dict(),
-        postprocess=post.to_dict() if hasattr(post, "to_dict") else dict(post),  # type: ignore[union-attr]
+        preprocess=to_dict(cfg.preprocess()),
+        postprocess=cfg.postprocess(),
         labels=list(CLS_LABELS) if cfg.task == "cls" else None,
         characters=list(dictionary.characters) if dictionary else None,
     )

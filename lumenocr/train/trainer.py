@@ -28,8 +28,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from lumenocr.errors import ConfigError, InputNotFoundError, ModelError
+from lumenocr.io.dictionary import read_dictionary
 from lumenocr.models import OCRModel, build_model
-from lumenocr.postprocess.ctc import CTCDecoder, load_dictionary
 from lumenocr.train.config import TrainConfig, config_to_dict
 from lumenocr.train.datasets import DetDataset, Dictionary, RecDataset
 from lumenocr.train.engine import TorchEngine
@@ -91,10 +91,7 @@ def make_dictionary(cfg: TrainConfig) -> Dictionary | None:
     """The recognizer's dictionary (None for det/cls)."""
     if cfg.task != "rec":
         return None
-    path = Path(cfg.global_.character_dict or "")
-    if not path.is_file():
-        raise InputNotFoundError(f"character dictionary not found: {path}")
-    return Dictionary(load_dictionary(str(path)), cfg.global_.use_space_char)
+    return Dictionary(read_dictionary(cfg.global_.character_dict or ""), cfg.global_.use_space_char)
 
 
 def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | None):
@@ -296,57 +293,28 @@ class Trainer:
 
     # --- evaluation ------------------------------------------------------------------------------
     def predictor(self):
-        """The pipeline's predictor running the model being trained."""
-        engine = TorchEngine(self.model, self.device)
-        pre = self.cfg.preprocess()
+        """The pipeline's predictor running the model being trained, built by the predictor
+        factory from the metadata that :func:`~lumenocr.train.export.export_onnx` writes, so
+        evaluation here runs exactly what the exported file will run."""
+        from lumenocr.pipeline.build import (
+            classifier_from_engine,
+            detector_from_engine,
+            recognizer_from_engine,
+        )
+        from lumenocr.train.export import model_meta
+
+        engine = TorchEngine(self.model, self.device, meta=model_meta(self.cfg, self.dictionary))
         if self.task == "det":
-            from lumenocr.pipeline.det import TextDetector
-
-            return TextDetector(engine, pre, self.cfg.postprocess())  # type: ignore[arg-type]
+            return detector_from_engine(engine)
         if self.task == "rec":
-            from lumenocr.pipeline.rec import TextRecognizer
-
-            assert self.dictionary is not None
-            decoder = CTCDecoder(tuple(self.dictionary.characters), self.dictionary.use_space_char)
-            return TextRecognizer(
-                engine, pre, decoder, batch_size=self.cfg.eval.batch_size if self.cfg.eval else 32
-            )  # type: ignore[arg-type]
-        from lumenocr.pipeline.cls import TextClassifier
-
-        return TextClassifier(engine, pre, thresh=self.cfg.postprocess()["thresh"])  # type: ignore[arg-type,index]
+            return recognizer_from_engine(engine)
+        return classifier_from_engine(engine)
 
     def evaluate(self) -> dict[str, float]:
         """Run the pipeline predictor on the eval set and score it with :mod:`lumenocr.metrics`."""
         if self.eval_set is None:
             return {}
-        predictor = self.predictor()
-        ds = self.eval_set
-        if self.task == "det":
-            from lumenocr.io.labels import resolve_image
-            from lumenocr.metrics import evaluate_detection
-            from lumenocr.train.datasets import read_image
-
-            gts, preds = [], []
-            for label_file, sample in ds.items:
-                preds.append(
-                    predictor(read_image(resolve_image(label_file, sample.image_path, must_exist=False)))
-                )
-                gts.append(sample)
-            m = evaluate_detection(gts, preds)
-            return {"hmean": m.hmean, "precision": m.precision, "recall": m.recall}
-        crops, texts = zip(*(ds.load(i) for i in range(len(ds))), strict=True)
-        if self.task == "cls":
-            results = predictor(list(crops))
-            from lumenocr.train.datasets import CLS_LABELS
-
-            gold = [t if t in CLS_LABELS else "0" for t in texts]
-            acc = sum(r.label == t for r, t in zip(results, gold, strict=True)) / len(gold)
-            return {"accuracy": acc}
-        from lumenocr.metrics import evaluate_recognition
-
-        results = predictor(list(crops))
-        m = evaluate_recognition(list(texts), [r.text for r in results])
-        return {"accuracy": m.accuracy, "norm_edit_score": 1.0 - m.mean_ned, "cer": m.cer}
+        return evaluate_predictor(self.task, self.predictor(), self.eval_set)
 
     # --- loop ------------------------------------------------------------------------------------
     def fit(self, on_step: Callable[[dict], None] | None = None) -> dict[str, Any]:
@@ -498,6 +466,43 @@ class Trainer:
         self.scaler.update()
         self.scheduler.step()
         return {"lr": lr, **{k: float(v.detach()) for k, v in losses.items()}}
+
+
+def evaluate_predictor(task: str, predictor, ds) -> dict[str, float]:
+    """Score ``predictor`` (built by :mod:`lumenocr.pipeline.build`) on eval dataset ``ds`` the
+    way ``lumenocr eval`` scores a model file: the same image decoder, crop policy and metrics."""
+    if task == "det":
+        from lumenocr.io.labels import resolve_image
+        from lumenocr.io.sources import load_image
+        from lumenocr.metrics import evaluate_detection
+
+        gts, preds = [], []
+        for label_file, sample in ds.items:
+            preds.append(
+                predictor(load_image(resolve_image(label_file, sample.image_path, must_exist=False)))
+            )
+            gts.append(sample)
+        m = evaluate_detection(gts, preds)
+        return {"hmean": m.hmean, "precision": m.precision, "recall": m.recall}
+    from lumenocr.metrics.rec import EVAL_CHUNK
+
+    results: list = []
+    texts: list[str] = []
+    for start in range(0, len(ds), EVAL_CHUNK):
+        crops, chunk_texts = zip(*(ds.load(i) for i in range(start, min(start + EVAL_CHUNK, len(ds)))), strict=True)
+        texts += chunk_texts
+        # Crops as `lumenocr eval rec --model` reads them (rec: a right margin, tall ones turned).
+        results += predictor(list(crops)) if task == "cls" else predictor.recognize_crops(list(crops))
+    if task == "cls":
+        from lumenocr.train.datasets import CLS_LABELS
+
+        gold = [t if t in CLS_LABELS else "0" for t in texts]
+        acc = sum(r.label == t for r, t in zip(results, gold, strict=True)) / len(gold)
+        return {"accuracy": acc}
+    from lumenocr.metrics import evaluate_recognition
+
+    m = evaluate_recognition(texts, [r.text for r in results])
+    return {"accuracy": m.accuracy, "norm_edit_score": 1.0 - m.mean_ned, "cer": m.cer}
 
 
 def _group_mult(optimizer: torch.optim.Optimizer, base_lr: float) -> float:
