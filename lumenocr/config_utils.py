@@ -5,11 +5,14 @@ settings class hand-writes its serialisation and no field can be forgotten."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lumenocr.errors import ConfigError
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
 
     Lists given for tuple-typed fields (as JSON and YAML write them) become tuples."""
     data = dict(data or {})
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)
     names = {f.name for f in fields}
     unknown = sorted(set(data) - names)
     if unknown:
@@ -51,12 +54,12 @@ def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
 
 def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
     """``dataclasses.replace`` that rejects unknown keys with a clear message."""
-    names = {f.name for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+    names = {f.name for f in dataclasses.fields(obj)}
     unknown = sorted(set(changes) - names)
     if unknown:
         prefix = f"{where}: " if where else ""
         raise ConfigError(f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}")
-    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(obj, **changes)
 
 
 def read_yaml_mapping(path, what: str = "config") -> dict[str, Any]:

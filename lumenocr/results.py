@@ -194,7 +194,7 @@ class OCRResult:
 
     def word_boxes(self) -> list[dict]:
         """Word-level boxes (``{"points", "text", "score"}``), falling back to the line when no words were computed."""
-        out = []
+        out: list[dict] = []
         for ln in self.lines:
             if ln.words:
                 out.extend(w.to_dict() for w in ln.words)

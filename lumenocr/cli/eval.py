@@ -18,8 +18,13 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lumenocr.errors import InputError
+
+if TYPE_CHECKING:
+    from lumenocr.metrics.det import DetMetrics
+    from lumenocr.metrics.e2e import E2EMetrics
 
 TASKS = ("det", "rec", "e2e")
 
@@ -343,22 +348,22 @@ def run(args) -> int:
                 args, samples, root, read_rec_predictions(args.pred), "wrong (empty text)"
             )
             pred_texts = [p.text if p is not None else "" for p in aligned]
-        m = evaluate_recognition([s.text for s in samples], pred_texts, args.normalize, args.confusions)
+        rm = evaluate_recognition([s.text for s in samples], pred_texts, args.normalize, args.confusions)
         rows = [
-            ("accuracy", m.accuracy),
-            ("correct / total", f"{m.correct} / {m.total}"),
-            ("1 - mean NED", 1.0 - m.mean_ned),
-            ("CER", m.cer),
-            ("normalize", m.mode),
+            ("accuracy", rm.accuracy),
+            ("correct / total", f"{rm.correct} / {rm.total}"),
+            ("1 - mean NED", 1.0 - rm.mean_ned),
+            ("CER", rm.cer),
+            ("normalize", rm.mode),
         ]
         print(_header(args, len(samples)), file=out)
         print(_table("recognition", rows), file=out)
-        if m.confusions:
-            shown = ", ".join(f"{_char(g)}->{_char(p)} {n}" for g, p, n in m.confusions)
+        if rm.confusions:
+            shown = ", ".join(f"{_char(g)}->{_char(p)} {n}" for g, p, n in rm.confusions)
             print(f"  top confusions (gt->pred count; - = no character): {shown}", file=out)
-        payload["metrics"] = m.to_dict()
+        payload["metrics"] = rm.to_dict()
         payload["wrong_examples"] = [
-            {"image": samples[i].image_path, "gt": samples[i].text, "pred": pred_texts[i]} for i in m.wrong
+            {"image": samples[i].image_path, "gt": samples[i].text, "pred": pred_texts[i]} for i in rm.wrong
         ]
         _write_json(args, payload)
         return 0
@@ -371,6 +376,7 @@ def run(args) -> int:
     if args.words and fallbacks:
         _warn(f"{fallbacks} line box(es) carry no word boxes and are scored as whole lines")
     print(_header(args, len(samples)), file=out)
+    m: DetMetrics | E2EMetrics
     if args.task == "det":
         m = evaluate_detection(samples, preds, iou=args.iou, dontcare_first=args.official_order)
         rows = [

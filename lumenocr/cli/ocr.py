@@ -288,7 +288,7 @@ def run(args) -> int:
 
     from lumenocr.pipeline.system import OCR
 
-    ocr = OCR(**kwargs)  # model and option errors surface here, before any output is created
+    ocr: OCR | None = OCR(**kwargs)  # model and option errors surface here, before any output is created
     if workers > 1:
         ocr = None  # it only checked the options; each worker builds its own
     if args.vis:

@@ -17,7 +17,7 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,7 @@ def source_label(source: Any) -> str:
     if isinstance(source, str):
         return source
     if isinstance(source, os.PathLike):
-        return os.fspath(source)  # type: ignore[return-value]
+        return str(os.fspath(source))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "<bytes>"
     if isinstance(source, np.ndarray):
@@ -70,7 +70,9 @@ def source_label(source: Any) -> str:
 
 
 # --- reading one input ---------------------------------------------------------------------
-def iter_pages(source: Source, options: LoadOptions | None = None, name: str | None = None) -> Iterator[Page]:
+def iter_pages(
+    source: Source, options: LoadOptions | None = None, name: str | None = None
+) -> Generator[Page, None, None]:
     """Yield the pages of one input lazily (one for an image, one per page for PDF/TIFF).
 
     ``source`` is a path (``str``/``os.PathLike``), an ``http(s)://`` URL, the bytes of an image

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lumenocr.metrics.geometry import ImageMatch, match_polygons
 
@@ -93,7 +94,7 @@ class DetMetrics:
     per_image: list[ImageDetMetrics] = field(default_factory=list)
 
     def to_dict(self, per_image: bool = True) -> dict:
-        d = {
+        d: dict[str, Any] = {
             "precision": round(self.precision, 6),
             "recall": round(self.recall, 6),
             "hmean": round(self.hmean, 6),

@@ -65,9 +65,9 @@ def to_geometries(polygons: Sequence) -> np.ndarray:
         if p is not None:
             by_count.setdefault(len(p), []).append(i)
     for idx in by_count.values():
-        out[idx] = shapely.polygons(np.stack([pts[i] for i in idx]))
-    for i in np.flatnonzero(~shapely.is_valid(out)):
-        out[i] = _repair(out[i])
+        out[idx] = shapely.polygons(np.stack([p for p in (pts[i] for i in idx) if p is not None]))
+    for bad in np.flatnonzero(~shapely.is_valid(out)):
+        out[bad] = _repair(out[bad])
     return out
 
 

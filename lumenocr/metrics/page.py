@@ -136,7 +136,7 @@ def evaluate_page_text(
             f"evaluate_page_text: {len(gt_pages)} ground-truth pages but {len(pred_pages)} predictions"
         )
     per_page = []
-    tot = Counter()
+    tot: Counter[str] = Counter()
     for i, (g_text, p_text) in enumerate(zip(gt_pages, pred_pages, strict=True)):
         gw, pw = _words(g_text, normalize), _words(p_text, normalize)
         gs, ps = " ".join(gw), " ".join(pw)
@@ -183,7 +183,9 @@ def evaluate_pages(gt: Sequence, pred: Sequence, normalize: str = "exact") -> Pa
 
     if len(gt) != len(pred):
         raise ValueError(f"evaluate_pages: {len(gt)} ground-truth items but {len(pred)} prediction items")
-    gt_pages, pred_pages, names = [], [], []
+    gt_pages: list[str] = []
+    pred_pages: list[str] = []
+    names: list[str] = []
     for g, p in zip(gt, pred, strict=True):
         ignore = list(getattr(g, "ignore", None) or [False] * len(g.polygons))
         gt_pages.append(page_text(g.polygons, g.texts, ignore))
@@ -191,6 +193,6 @@ def evaluate_pages(gt: Sequence, pred: Sequence, normalize: str = "exact") -> Pa
         if p is None or not len(p.polygons):
             pred_pages.append("")
             continue
-        dropped = match_polygons(g.polygons, ignore, p.polygons).pred_ignore if any(ignore) else None
+        dropped = list(match_polygons(g.polygons, ignore, p.polygons).pred_ignore) if any(ignore) else None
         pred_pages.append(page_text(p.polygons, p.texts, dropped))
     return evaluate_page_text(gt_pages, pred_pages, normalize, names=names)

@@ -159,8 +159,8 @@ class ImageMatcher:
 
     def __init__(self, gt_paths: Sequence[str], root: str | Path):
         self.root = Path(root)
-        self.rel = {}
-        self.abs = {}
+        self.rel: dict[str, int] = {}
+        self.abs: dict[str, int] = {}
         by_name, by_stem = defaultdict(list), defaultdict(list)
         for i, p in enumerate(gt_paths):
             rel = _norm(p)

@@ -8,6 +8,8 @@ the stem). In ``mode="det"`` the forward pass returns the outputs of stages 1-4 
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -96,7 +98,7 @@ class MobileNetV3(StagedBackbone):
             raise ValueError(f"MobileNetV3 model_name must be one of {sorted(_MNV3)}, got {model_name!r}")
         strides = iter(stage_strides(5, mode))
         c = make_divisible(16 * scale)
-        stages = [[ConvBNAct(in_channels, c, 3, next(strides), act="hardswish")]]
+        stages: list[list[nn.Module]] = [[ConvBNAct(in_channels, c, 3, next(strides), act="hardswish")]]
         for k, exp, out, se, act, s in _MNV3[model_name]:
             if s == 2:
                 stages.append([])
@@ -107,10 +109,11 @@ class MobileNetV3(StagedBackbone):
         last = make_divisible(_MNV3[model_name][-1][1] * scale)
         stages[-1].append(ConvBNAct(c, last, 1, act="hardswish"))
         self.stages = nn.ModuleList(nn.Sequential(*s) for s in stages)
-        chans = [
-            s[-1][0].out_channels if isinstance(s[-1], ConvBNAct) else s[-1].body[-1][0].out_channels
-            for s in self.stages
-        ]
+        chans: list[int] = []
+        for stage in self.stages:
+            tail: Any = list(stage.children())[-1]
+            conv: Any = tail[0] if isinstance(tail, ConvBNAct) else tail.body[-1][0]
+            chans.append(conv.out_channels)
         self.out_channels = chans[1:] if mode == "det" else last
 
 
@@ -153,7 +156,7 @@ class Bottleneck(nn.Module):
         return torch.relu(self.body(x) + self.short(x))
 
 
-_RESNET = {18: (BasicBlock, [2, 2, 2, 2]), 34: (BasicBlock, [3, 4, 6, 3]), 50: (Bottleneck, [3, 4, 6, 3])}
+_RESNET: dict[int, tuple[Any, list[int]]] = {18: (BasicBlock, [2, 2, 2, 2]), 34: (BasicBlock, [3, 4, 6, 3]), 50: (Bottleneck, [3, 4, 6, 3])}
 
 
 class ResNetVd(StagedBackbone):
@@ -171,7 +174,7 @@ class ResNetVd(StagedBackbone):
         for i, (c, n) in enumerate(zip((64, 128, 256, 512), depths, strict=True)):
             # stage 1 downsamples with the stem's max-pool, the others with their first block
             first = nn.MaxPool2d(3, s[1], 1) if i == 0 else None
-            blocks = [first] if first is not None else []
+            blocks: list[nn.Module] = [first] if first is not None else []
             for j in range(n):
                 blocks.append(block(cin, c, s[i + 1] if (j == 0 and i > 0) else 1))
                 cin = c * block.expansion

@@ -52,7 +52,7 @@ def _build(part: str, table: dict[str, type], spec: dict[str, Any], **given: Any
     if name not in table:
         raise ConfigError(f"model.{part}.name must be one of {sorted(table)}, got {name!r}")
     cls = table[name]
-    params = inspect.signature(cls.__init__).parameters
+    params = inspect.signature(cls).parameters
     unknown = sorted(k for k in spec if k not in params or k in given)
     if unknown:
         valid = sorted(k for k in params if k not in ("self", *given))

@@ -55,7 +55,7 @@ class CTCHead(nn.Module):
     def __init__(self, in_channels: int, num_classes: int, mid_channels: int | None = None):
         super().__init__()
         if mid_channels:
-            self.fc = nn.Sequential(
+            self.fc: nn.Module = nn.Sequential(
                 nn.Linear(in_channels, mid_channels), nn.Linear(mid_channels, num_classes)
             )
         else:

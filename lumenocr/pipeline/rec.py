@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -131,7 +132,7 @@ class TextRecognizer:
         for idx, results in zip(batches, done):
             for i, r in zip(idx, results):
                 out[i] = r
-        return out  # type: ignore[return-value]
+        return cast(list[tuple[RecResult, RecGeometry]], out)  # every index was filled above
 
     def _run_parallel(self, crops, ratios, batches: list[list[int]], pre: RecPreprocess) -> list:
         """Run batches on the calling thread plus ``workers - 1`` pool threads, each taking

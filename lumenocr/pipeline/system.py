@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from lumenocr.errors import ConfigError, InputError
+from lumenocr.io.image import Page
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
 from lumenocr.pipeline.det import DET_KNOBS
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
@@ -74,7 +75,7 @@ class OCR:
         self.stages: tuple[Stage, ...] = self.default_stages()
 
     # -- inputs -------------------------------------------------------------------------------
-    def _pages(self, source) -> Iterator:
+    def _pages(self, source) -> Generator[Page, None, None]:
         from lumenocr.io.image import LoadOptions
         from lumenocr.io.sources import iter_pages
 

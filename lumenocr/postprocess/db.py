@@ -68,7 +68,7 @@ class DBPostProcess:
         prob = np.asarray(prob, dtype=np.float32)
         if prob.ndim != 2:
             raise ValueError(f"expected a 2-D probability map, got shape {prob.shape}")
-        bitmap = (prob > self.thresh).astype(np.uint8)
+        bitmap: np.ndarray = (prob > self.thresh).astype(np.uint8)
         if self.use_dilation:
             bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
         contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)

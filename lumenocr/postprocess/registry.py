@@ -51,7 +51,7 @@ def build_decoder(
 ) -> CTCDecoder:
     """The recognition decoder described by ``settings`` for a model with ``num_classes``
     outputs (``None``: unknown) and the dictionary ``characters`` (from ``source``)."""
-    cls = postprocess_class("rec", settings, source)
+    cls: Any = postprocess_class("rec", settings, source)  # a decoder class: for_model builds it
     options = {k: v for k, v in (settings or {}).items() if k != "name"}
     return cls.for_model(characters, num_classes, source, **options)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from lumenocr.errors import ConfigError
-from lumenocr.runtime.engine import Engine
+from lumenocr.runtime.engine import FileEngine
 from lumenocr.runtime.metadata import ModelMeta
 from lumenocr.runtime.onnx import ENGINE_NAMES, PROVIDER_ALIASES, RuntimeOptions
 
@@ -49,7 +49,7 @@ def create_engine(
     options: RuntimeOptions | None = None,
     meta: ModelMeta | None = None,
     name: str | None = None,
-) -> Engine:
+) -> FileEngine:
     """The engine for the ONNX file at ``path`` (``meta`` overrides what the file carries)."""
     options = options or RuntimeOptions()
     _check_names(options)

@@ -11,12 +11,15 @@ import dataclasses
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lumenocr.config_utils import from_dict, read_yaml_mapping
 from lumenocr.errors import ConfigError
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 @dataclass
@@ -158,15 +161,17 @@ def _build(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
         raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}")
     data = dict(data or {})
     hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        sub = hints.get(f.name)
+    for f in dataclasses.fields(cls):
+        sub: Any = hints.get(f.name)  # a type hint; a dataclass type when the branch below runs
         if f.name in data and dataclasses.is_dataclass(sub):
-            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else sub()  # type: ignore[misc]
+            make: Any = f.default_factory if f.default_factory is not dataclasses.MISSING else sub
+            default = make()
             given = data[f.name] or {}
             if not isinstance(given, dict):
                 raise ConfigError(f"{where}.{f.name}: expected a mapping, got {type(given).__name__}")
             merged = {**dataclasses.asdict(default), **given}
-            data[f.name] = _build(sub, merged, f"{where}.{f.name}" if where else f.name)  # type: ignore[arg-type]
+            nested: Any = sub
+            data[f.name] = _build(nested, merged, f"{where}.{f.name}" if where else f.name)
     obj = from_dict(cls, data, where=where or cls.__name__)
     validate(obj, where or cls.__name__)
     return obj

@@ -167,28 +167,29 @@ def degrade(
 
     ``scale`` is the text height relative to 32 px, so blur looks alike at every size.
     """
-    img = image
+    img: np.ndarray = image
     h, w = img.shape[:2]
     if rng.random() < cfg.shadow_prob:
         img = _lighting_shadow(rng, img)
     if rng.random() < cfg.blur_prob:
-        s = rng.uniform(*cfg.blur) * scale
+        s = rng.uniform(cfg.blur[0], cfg.blur[1]) * scale
         img = cv2.GaussianBlur(img, (0, 0), sigmaX=s, sigmaY=s)
     if rng.random() < cfg.motion_blur_prob:
         k = max(3, int(rng.uniform(3, 7) * scale) | 1)
-        kern = np.zeros((k, k), np.float32)
+        kern: np.ndarray = np.zeros((k, k), np.float32)
         kern[k // 2, :] = 1.0 / k
         rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), rng.uniform(0, 180), 1.0)
         kern = cv2.warpAffine(kern, rot, (k, k))
-        img = cv2.filter2D(img, -1, kern / max(float(kern.sum()), 1e-6))
+        img = cv2.filter2D(img, -1, (kern / max(float(kern.sum()), 1e-6)).astype(np.float32))
     if rng.random() < cfg.noise_prob:
-        noise = rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(*cfg.noise))
+        noise = rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(cfg.noise[0], cfg.noise[1]))
         img = (img.astype(np.float32) + noise).clip(0, 255).astype(np.uint8)
     if rng.random() < cfg.jpeg_prob:
         q = int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1))
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
-        if ok:
-            img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            img = decoded
     return img
 
 

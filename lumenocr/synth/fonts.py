@@ -64,7 +64,7 @@ def _faces_cached(path: Path) -> list[tuple[int, str, str]]:
     key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|v1".encode()).hexdigest()[:20]
     cache = _cache_dir() / f"{key}.json"
     try:
-        return [tuple(x) for x in json.loads(cache.read_text(encoding="utf-8"))]  # type: ignore[misc]
+        return [tuple(x) for x in json.loads(cache.read_text(encoding="utf-8"))]
     except (OSError, ValueError):
         pass
     faces = _read_faces(path)

@@ -113,7 +113,7 @@ class HandwritingSet:
             xs.append(int(round(x)))
             ys.append(int(round(pad + drift + (height - h) / 2)))
             extents.append((x, x + w))
-            x += w + rng.uniform(*cfg.spacing) * height
+            x += w + rng.uniform(cfg.spacing[0], cfg.spacing[1]) * height
         width = (
             int(np.ceil(max(x, max((a + g.shape[1] for a, g in zip(xs, glyphs, strict=True)), default=0))))
             + pad

@@ -92,7 +92,7 @@ class LineMaker:
             measure = self.cache.measurer(face, size)
             space = spacing
             if space is None:
-                space = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
+                space = float(rng.uniform(st.spacing[0], st.spacing[1])) * size if rng.random() < st.spacing_prob else 0.0
             if vertical:
                 space = max(space, 0.0)
             if max_width is not None:
@@ -104,7 +104,7 @@ class LineMaker:
             thick = (rng.random() < st.bold_prob if bold is None else bold) and size >= 16
             curve = None
             if geometry and not vertical and len(toks) >= 3 and rng.random() < st.curve_prob:
-                amp = float(rng.uniform(*st.curve)) * size * float(rng.choice([-1, 1]))
+                amp = float(rng.uniform(st.curve[0], st.curve[1])) * size * float(rng.choice([-1, 1]))
                 period = (sum(measure(t) for t in toks) + size) * float(rng.uniform(0.9, 2.5))
                 curve = (amp, period, float(rng.uniform(0, 2 * np.pi)))
             layer = make_layer(toks, font, space, vertical, underline, strike, thick, curve, words, measure)
@@ -119,7 +119,7 @@ class LineMaker:
 
     def warp(self, rng: np.random.Generator, layer: TextLayer) -> TextLayer:
         st = self.style
-        angle = float(rng.uniform(*st.rotate)) if rng.random() < st.rotate_prob else 0.0
+        angle = float(rng.uniform(st.rotate[0], st.rotate[1])) if rng.random() < st.rotate_prob else 0.0
         jitter = None
         if rng.random() < st.perspective_prob:
             jitter = rng.uniform(-1, 1, (4, 2)) * st.perspective * layer.line_height
@@ -189,13 +189,14 @@ class RecSynth:
         cfg = self.cfg
         chosen = self.select(rng, plan)
         if chosen is None:
+            assert self.handwriting is not None  # select() returns None only when it exists
             layer = self.maker.warp(rng, self.handwriting.make(rng))
             font = "handwriting"
         else:
             toks, face_id, want_vertical = chosen
-            layer, face = self.maker.make(
-                rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical, words=False
-            )  # type: ignore[misc]
+            made = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical, words=False)
+            assert made is not None  # only a max_width can leave no room for text
+            layer, face = made
             font = f"{face.path}:{face.index}"
         image = self.compose(rng, layer)
         if (
@@ -216,7 +217,7 @@ class RecSynth:
         lh = layer.line_height
         x0, y0 = np.floor(layer.polygon.min(0)).astype(int)
         x1, y1 = np.ceil(layer.polygon.max(0)).astype(int)
-        m = (rng.uniform(*self.cfg.margin, size=4) * lh).astype(int)
+        m = (rng.uniform(self.cfg.margin[0], self.cfg.margin[1], size=4) * lh).astype(int)
         cx0, cy0, cx1, cy1 = x0 - m[0], y0 - m[1], x1 + m[2], y1 + m[3]
         h, w = cy1 - cy0, cx1 - cx0
         img = background(rng, h, w, self.cfg.effects).copy()

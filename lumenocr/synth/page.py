@@ -96,9 +96,9 @@ class PageSynth:
     def render(self, rng: np.random.Generator) -> PageSample:
         cfg = self.cfg
         w = int(rng.integers(cfg.width[0], cfg.width[1] + 1))
-        h = int(w * rng.uniform(*cfg.aspect))
+        h = int(w * rng.uniform(cfg.aspect[0], cfg.aspect[1]))
         page = background(rng, h, w, cfg.effects, dark_prob=0.1).copy()
-        self._ink = np.zeros((h, w), np.uint8)
+        self._ink: np.ndarray = np.zeros((h, w), np.uint8)
         lines: list[PageLine] = []
         rects = _Rects()
         names = sorted(k for k, v in cfg.layouts.items() if v > 0)
@@ -227,7 +227,7 @@ class PageSynth:
     def _block_look(self, rng, size: int, kind: str | None) -> dict:
         """One font, letter spacing and weight for all lines of a paragraph or table."""
         st = self.cfg.style
-        spacing = float(rng.uniform(*st.spacing)) * size if rng.random() < st.spacing_prob else 0.0
+        spacing = float(rng.uniform(st.spacing[0], st.spacing[1])) * size if rng.random() < st.spacing_prob else 0.0
         return {
             "face_id": self.sampler.pick_face(rng, (), kind),
             "spacing": spacing,
@@ -299,7 +299,7 @@ class PageSynth:
     def _page_geometry(self, rng, page: np.ndarray, lines: list[PageLine]):
         cfg = self.cfg
         h, w = page.shape[:2]
-        angle = float(rng.uniform(*cfg.page_rotate)) if rng.random() < cfg.page_rotate_prob else 0.0
+        angle = float(rng.uniform(cfg.page_rotate[0], cfg.page_rotate[1])) if rng.random() < cfg.page_rotate_prob else 0.0
         jitter = None
         if rng.random() < cfg.page_perspective_prob:
             jitter = rng.uniform(-1, 1, (4, 2)) * cfg.page_perspective * np.array([w, h])

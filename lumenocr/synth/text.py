@@ -290,6 +290,7 @@ class TextSampler:
                     return toks, self.pick_face(rng, toks)
                 if all(t == " " or t in self.face_chars[face_id].set for t in toks):
                     return toks, face_id
+            assert face_id is not None  # with no face the loop above returned
             plan = LinePlan(plan.index, self._kind_for(rng, self.face_chars[face_id], "words"), ())
         focus = list(plan.focus)
         if face_id is None:
@@ -298,16 +299,16 @@ class TextSampler:
         focus = [t for t in focus if t in fc.set]
         kind = self._kind_for(rng, fc, plan.kind)
         budget = self.cfg.max_len - len(focus) - (1 if focus else 0)
-        toks: list[str] = []
+        generated: list[str] | None = []
         for _ in range(6):
             if budget <= 0:
                 break
-            toks = self._generate(kind, rng, fc, budget, vertical, long)
-            if toks is not None:
+            generated = self._generate(kind, rng, fc, budget, vertical, long)
+            if generated is not None:
                 break
         else:
-            toks = self._random(rng, fc, budget, vertical)
-        toks = self._insert(rng, toks or [], focus)
+            generated = self._random(rng, fc, budget, vertical)
+        toks = self._insert(rng, generated or [], focus)
         toks = _clean(toks)[: self.cfg.max_len]
         toks = _clean(toks)
         if len(toks) < self.cfg.min_len:  # pad short lines with random tokens of the same face

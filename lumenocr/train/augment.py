@@ -58,7 +58,9 @@ class DetAugConfig:
         )
         if self.size % 32:
             raise ConfigError(f"augment.size must be a multiple of 32, got {self.size}")
-        self.scale_range = tuple(self.scale_range)  # type: ignore[assignment]
+        if len(self.scale_range) != 2:
+            raise ConfigError(f"augment.scale_range must be [low, high], got {self.scale_range!r}")
+        self.scale_range = (float(self.scale_range[0]), float(self.scale_range[1]))
 
 
 def _text_keeping_crop(
@@ -188,9 +190,9 @@ def tia_distort(
 
 def perspective(image: np.ndarray, rng: np.random.Generator, amount: float = 0.15) -> np.ndarray:
     h, w = image.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     jitter = rng.uniform(0, amount, (4, 2)) * [min(w, 2 * h), h]
-    dst = (src + jitter * np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])).astype(np.float32)
+    dst = (src + jitter * np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float32)).astype(np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 

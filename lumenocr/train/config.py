@@ -67,7 +67,9 @@ class OptimizerConfig:
             raise ConfigError(f"optimizer.name must be 'adam' or 'adamw', got {self.name!r}")
         if self.lr <= 0:
             raise ConfigError(f"optimizer.lr must be > 0, got {self.lr}")
-        self.betas = tuple(self.betas)  # type: ignore[assignment]
+        if len(self.betas) != 2:
+            raise ConfigError(f"optimizer.betas must be two numbers, got {self.betas!r}")
+        self.betas = (float(self.betas[0]), float(self.betas[1]))
 
 
 @dataclass
@@ -106,7 +108,9 @@ class DataConfig:
     limit: int | None = None  # use only the first N samples (eval)
 
     def __post_init__(self) -> None:
-        self.image_shape = tuple(self.image_shape)  # type: ignore[assignment]
+        if len(self.image_shape) != 2:
+            raise ConfigError(f"image_shape must be [height, width], got {self.image_shape!r}")
+        self.image_shape = (int(self.image_shape[0]), int(self.image_shape[1]))
         if self.batch_size < 1 or self.num_workers < 0:
             raise ConfigError(
                 f"batch_size must be >= 1 and num_workers >= 0, got {self.batch_size}, {self.num_workers}"
@@ -268,9 +272,10 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
         cfg.det_targets(cfg.train)
     else:
         cfg.rec_augment(cfg.train)
-        if getattr(pre, "image_height", None) != cfg.train.image_shape[0]:
+        height = getattr(pre, "image_height", None)
+        if height != cfg.train.image_shape[0]:
             raise ConfigError(
-                f"inference.preprocess.image_height ({pre.image_height}) must equal train.image_shape[0] "
+                f"inference.preprocess.image_height ({height}) must equal train.image_shape[0] "
                 f"({cfg.train.image_shape[0]}): the model must see crops at the height it was trained on"
             )
     if model.task == "rec" and not cfg.global_.character_dict:

@@ -246,14 +246,14 @@ class RecDataset(_Epoch):
             return {"image": resize_norm_pad(image, h, w), "label": np.int64(label)}
         assert self.dictionary is not None
         codes = self.dictionary.encode(text) or []
-        label = np.zeros(self.max_text_length, np.int64)
-        label[: len(codes)] = codes
+        padded = np.zeros(self.max_text_length, np.int64)
+        padded[: len(codes)] = codes
         # the share of the canvas the crop covers: CTC may only place characters there, because
         # the pipeline decodes just those columns (padding is not text)
         covered = min(w, max(1, math.ceil(h * image.shape[1] / max(image.shape[0], 1))))
         return {
             "image": resize_norm_pad(image, h, w),
-            "label": label,
+            "label": padded,
             "length": np.int64(len(codes)),
             "valid_ratio": np.float32(covered / w),
         }

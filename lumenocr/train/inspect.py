@@ -54,7 +54,9 @@ def sample_grid(cfg: TrainConfig, dataset, count: int, columns: int = 4) -> np.n
     for i in range(count):
         item = dataset[i]
         if cfg.task == "det":
-            tiles.append(_det_tile(item, cfg.preprocess(), 256))  # type: ignore[arg-type]
+            pre = cfg.preprocess()
+            assert isinstance(pre, DetPreprocess)  # the det task's pre-processing
+            tiles.append(_det_tile(item, pre, 256))
         else:
             tiles.append(
                 _rec_tile(item, getattr(dataset, "dictionary", None) if cfg.task == "rec" else None, 320)

@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader
 from lumenocr.errors import ConfigError, InputNotFoundError, ModelError
 from lumenocr.io.dictionary import read_dictionary
 from lumenocr.models import OCRModel, build_model
+from lumenocr.preprocess import DetPreprocess
 from lumenocr.train.config import TrainConfig, config_to_dict
 from lumenocr.train.datasets import DetDataset, Dictionary, RecDataset
 from lumenocr.train.engine import TorchEngine
@@ -97,12 +98,15 @@ def make_dictionary(cfg: TrainConfig) -> Dictionary | None:
 def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | None):
     """The train (augmented) or eval dataset described by ``data``."""
     g = cfg.global_
+    ds: DetDataset | RecDataset
     if cfg.task == "det":
+        pre = cfg.preprocess()
+        assert isinstance(pre, DetPreprocess)  # the det task's pre-processing
         ds = DetDataset(
             data.label_files,
             augment=cfg.det_augment(data, train),
             targets=cfg.det_targets(data),
-            normalize=cfg.preprocess(),  # type: ignore[arg-type]
+            normalize=pre,
             ratio_list=data.ratio_list,
             seed=g.seed,
         )
@@ -374,7 +378,8 @@ class Trainer:
                         **{k: f"{v:.6g}" for k, v in last.items()},
                         "samples_per_s": f"{seen / dt:.2f}",
                     }
-                    train_log.add(row)  # type: ignore[union-attr]
+                    if train_log is not None:  # rank 0 has one (``main``)
+                        train_log.add(row)
                     if bar is None:
                         log.info(
                             "step %d/%d epoch %d lr %.3g loss %.4f (%.1f samples/s)",
@@ -434,9 +439,10 @@ class Trainer:
                         "best.pt",
                         {**self.checkpoint_state(), "optimizer": None, "scheduler": None, "scaler": None},
                     )
-                eval_log.add(
-                    {"step": self.step, "metric": metric, "value": f"{value:.6f}", "best": f"{self.best:.6f}"}
-                )  # type: ignore[union-attr]
+                if eval_log is not None:  # rank 0 has one
+                    eval_log.add(
+                        {"step": self.step, "metric": metric, "value": f"{value:.6f}", "best": f"{self.best:.6f}"}
+                    )
                 log.info("step %d: eval %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
             else:
                 self.save("latest.pt")
@@ -501,8 +507,8 @@ def evaluate_predictor(task: str, predictor, ds) -> dict[str, float]:
         return {"accuracy": acc}
     from lumenocr.metrics import evaluate_recognition
 
-    m = evaluate_recognition(texts, [r.text for r in results])
-    return {"accuracy": m.accuracy, "norm_edit_score": 1.0 - m.mean_ned, "cer": m.cer}
+    rm = evaluate_recognition(texts, [r.text for r in results])
+    return {"accuracy": rm.accuracy, "norm_edit_score": 1.0 - rm.mean_ned, "cer": rm.cer}
 
 
 def _group_mult(optimizer: torch.optim.Optimizer, base_lr: float) -> float:

@@ -90,12 +90,12 @@ def _paste_text(
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, pw), min(y1, ph)
     if x1 <= x0 or y1 <= y0:
         return
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(src, (quad - [x0, y0]).astype(np.float32))
     alpha = cv2.warpPerspective(ink, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
     a = (alpha.astype(np.float32) / 255.0)[..., None]
     roi = panel[y0:y1, x0:x1].astype(np.float32)
-    panel[y0:y1, x0:x1] = np.rint(roi * (1 - a) + np.float32(color) * a).astype(np.uint8)
+    panel[y0:y1, x0:x1] = np.rint(roi * (1 - a) + np.array(color, np.float32) * a).astype(np.uint8)
 
 
 def draw_result(

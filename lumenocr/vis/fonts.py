@@ -95,7 +95,7 @@ def _best_face(path: Path) -> int:
         f = _load(path, i)
         if f is None:
             break
-        if " SC" in " ".join(f.getname()):
+        if " SC" in " ".join(n or "" for n in f.getname()):
             return i
     return 0
 

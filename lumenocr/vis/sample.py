@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from lumenocr.vis.fonts import covers, get_font
 
@@ -23,7 +23,7 @@ SAMPLE_LINES = (
 def drawable_lines(lines: Sequence[str] = SAMPLE_LINES, font_path: str | None = None) -> list[str]:
     """The entries of ``lines`` that the font can draw (without a CJK font: the Latin ones)."""
     font = get_font(24, font_path)
-    if not hasattr(font, "getname"):  # PIL's bitmap fallback: assume ASCII only
+    if not isinstance(font, ImageFont.FreeTypeFont):  # PIL's bitmap fallback: assume ASCII only
         return [t for t in lines if t.isascii()]
     return [t for t in lines if covers(font, t)]
 
