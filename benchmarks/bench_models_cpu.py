@@ -44,8 +44,16 @@ def main() -> None:
                 t = time.process_time()
                 ocrs[m](str(p))
                 cpu[m].append(time.process_time() - t)
-        rows.append(f"| {name} ({len(paths)}) | " + " | ".join(f"{1000 * statistics.median(cpu[m]):.0f}" for m in MODELS) + " |")
-    text = "# Median CPU ms per image, zoo models interleaved\n\nCommand: `python benchmarks/bench_models_cpu.py`\n\n" + "\n".join(rows) + "\n"
+        rows.append(
+            f"| {name} ({len(paths)}) | "
+            + " | ".join(f"{1000 * statistics.median(cpu[m]):.0f}" for m in MODELS)
+            + " |"
+        )
+    text = (
+        "# Median CPU ms per image, zoo models interleaved\n\nCommand: `python benchmarks/bench_models_cpu.py`\n\n"
+        + "\n".join(rows)
+        + "\n"
+    )
     out = REPO / "benchmarks" / "results" / "models_cpu.md"
     out.write_text(text, encoding="utf-8")
     print(text)

@@ -45,8 +45,10 @@ class LumenWorker:
 
     def page(self, path: str, lang: str) -> dict:
         r = self.ocr(path)
-        return {"lines": [(ln.points, ln.text) for ln in r.lines],
-                "words": [(w["points"], w["text"]) for w in r.word_boxes()]}
+        return {
+            "lines": [(ln.points, ln.text) for ln in r.lines],
+            "words": [(w["points"], w["text"]) for w in r.word_boxes()],
+        }
 
     def rec(self, path: str) -> str:
         import cv2
@@ -60,12 +62,14 @@ class RapidWorker:
     def __init__(self, threads: int, model: str):
         from rapidocr import RapidOCR
 
-        self.engine = RapidOCR(params={
-            "Global.log_level": "critical",
-            "Global.return_word_box": True,
-            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        })
+        self.engine = RapidOCR(
+            params={
+                "Global.log_level": "critical",
+                "Global.return_word_box": True,
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
 
     def page(self, path: str, lang: str) -> dict:
         out = self.engine(path)
@@ -92,8 +96,13 @@ class TesseractWorker:
 
     def _tsv(self, path: str, lang: str, psm: int) -> list[list[str]]:
         langs = {"en": "eng", "zh": "chi_sim+eng"}[lang]
-        out = subprocess.run(["tesseract", path, "stdout", "-l", langs, "--psm", str(psm), "tsv"],
-                             capture_output=True, text=True, env=self.env, timeout=300)
+        out = subprocess.run(
+            ["tesseract", path, "stdout", "-l", langs, "--psm", str(psm), "tsv"],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=300,
+        )
         rows = [r.split("\t") for r in out.stdout.splitlines()[1:]]
         return [r for r in rows if len(r) == 12]
 
@@ -148,7 +157,11 @@ class Worker:
         self.system = system
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--worker", system, "--threads", str(threads), "--model", model],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
         )
 
     def ask(self, **req) -> dict:
@@ -170,8 +183,11 @@ def _pred_sample(image: str, items):
 
     from lumenocr.metrics.predictions import PredSample
 
-    return PredSample(image=image, polygons=[np.asarray(p, dtype=np.float32).reshape(-1, 2) for p, _ in items],
-                      texts=[t for _, t in items])
+    return PredSample(
+        image=image,
+        polygons=[np.asarray(p, dtype=np.float32).reshape(-1, 2) for p, _ in items],
+        texts=[t for _, t in items],
+    )
 
 
 def evaluate_det_set(name: str, samples, outputs: dict[str, list[dict]]) -> dict[str, dict]:
@@ -185,14 +201,21 @@ def evaluate_det_set(name: str, samples, outputs: dict[str, list[dict]]) -> dict
             preds = [_pred_sample(s.image_path, r["words"]) for s, r in zip(samples, results)]
             det = evaluate_detection(samples, preds)
             e2e = evaluate_end_to_end(samples, preds, normalize="icdar")
-            row.update(det_hmean=det.hmean, det_precision=det.precision, det_recall=det.recall, e2e_hmean=e2e.hmean)
+            row.update(
+                det_hmean=det.hmean, det_precision=det.precision, det_recall=det.recall, e2e_hmean=e2e.hmean
+            )
         # Page text from line boxes, ordered by the same code for every system; text read
         # inside don't-care regions is left out of both sides.
-        page = evaluate_pages(samples, [_pred_sample(s.image_path, r["lines"]) for s, r in zip(samples, results)])
+        page = evaluate_pages(
+            samples, [_pred_sample(s.image_path, r["lines"]) for s, r in zip(samples, results)]
+        )
         row.update(page_cer=page.cer, page_cer_nospace=page.cer_nospace, page_wer=page.wer)
         secs = [r["seconds"] for r in results]
-        row.update(median_ms=1000 * statistics.median(secs), images_per_s=len(secs) / sum(secs),
-                   errors=sum(1 for r in results if r.get("error")))
+        row.update(
+            median_ms=1000 * statistics.median(secs),
+            images_per_s=len(secs) / sum(secs),
+            errors=sum(1 for r in results if r.get("error")),
+        )
         out[system] = row
     return out
 
@@ -222,7 +245,7 @@ def run(args, on_set_done=None) -> dict:
             outputs: dict[str, list[dict]] = {s: [] for s in systems}
             t0 = time.time()
             for i, path in enumerate(paths):
-                order = systems[i % len(systems):] + systems[: i % len(systems)]  # rotate who goes first
+                order = systems[i % len(systems) :] + systems[: i % len(systems)]  # rotate who goes first
                 for s in order:
                     outputs[s].append(workers[s].ask(kind=kind, path=path, lang=lang))
                 if (i + 1) % 50 == 0:
@@ -232,11 +255,16 @@ def run(args, on_set_done=None) -> dict:
 
                 res = {}
                 for s in systems:
-                    m = evaluate_recognition([x.text for x in samples], [r["text"] for r in outputs[s]],
-                                             normalize="icdar")
+                    m = evaluate_recognition(
+                        [x.text for x in samples], [r["text"] for r in outputs[s]], normalize="icdar"
+                    )
                     secs = [r["seconds"] for r in outputs[s]]
-                    res[s] = {"rec_accuracy": m.accuracy, "rec_ned": m.mean_ned,
-                              "median_ms": 1000 * statistics.median(secs), "images_per_s": len(secs) / sum(secs)}
+                    res[s] = {
+                        "rec_accuracy": m.accuracy,
+                        "rec_ned": m.mean_ned,
+                        "median_ms": 1000 * statistics.median(secs),
+                        "images_per_s": len(secs) / sum(secs),
+                    }
             else:
                 res = evaluate_det_set(name, samples, outputs)
             report["sets"][name] = {"images": len(paths), "results": res}

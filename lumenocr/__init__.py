@@ -15,5 +15,14 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["OCR", "LumenOCRError", "OCRResult", "RecResult", "TextClassifier", "TextDetector", "TextLine",
-           "TextRecognizer", "Word"]
+__all__ = [
+    "OCR",
+    "LumenOCRError",
+    "OCRResult",
+    "RecResult",
+    "TextClassifier",
+    "TextDetector",
+    "TextLine",
+    "TextRecognizer",
+    "Word",
+]

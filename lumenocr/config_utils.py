@@ -58,7 +58,9 @@ def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
     unknown = sorted(set(changes) - names)
     if unknown:
         prefix = f"{where}: " if where else ""
-        raise ConfigError(f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}")
+        raise ConfigError(
+            f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}"
+        )
     return dataclasses.replace(obj, **changes)
 
 

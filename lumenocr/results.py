@@ -89,8 +89,12 @@ class Table:
     html: str = ""  # <table> with row/col spans and cell text
 
     def to_dict(self) -> dict:
-        return {"rows": self.n_rows, "cols": self.n_cols, "html": self.html,
-                "cells": [c.to_dict() for c in self.cells]}
+        return {
+            "rows": self.n_rows,
+            "cols": self.n_cols,
+            "html": self.html,
+            "cells": [c.to_dict() for c in self.cells],
+        }
 
 
 @dataclass
@@ -109,8 +113,13 @@ class Block:
     table: Table | None = None
 
     def to_dict(self) -> dict:
-        d: dict = {"type": self.kind, "order": self.order, "points": _pts(self.points), "lines": list(self.lines),
-                   "score": round(float(self.score), 5)}
+        d: dict = {
+            "type": self.kind,
+            "order": self.order,
+            "points": _pts(self.points),
+            "lines": list(self.lines),
+            "score": round(float(self.score), 5),
+        }
         if self.table is not None:
             d["table"] = self.table.to_dict()
         return d
@@ -160,13 +169,19 @@ class OCRResult:
             raise ConfigError(f"boxes must be one of {', '.join(BOX_MODES)}, got {boxes!r}")
         if det_only:
             items = [
-                {"points": _pts(ln.points), "text": "", "score": round(float(ln.det_score), 5)} for ln in self.lines
+                {"points": _pts(ln.points), "text": "", "score": round(float(ln.det_score), 5)}
+                for ln in self.lines
             ]
         elif boxes == "words":
             items = self.word_boxes()
         else:
             items = [ln.to_dict(words=boxes == "nested") for ln in self.lines]
-        d = {"image": self.source, "page": self.page, "boxes": items, "seconds": round(float(self.seconds), 4)}
+        d = {
+            "image": self.source,
+            "page": self.page,
+            "boxes": items,
+            "seconds": round(float(self.seconds), 4),
+        }
         d.update(self.document_dict())
         return d
 

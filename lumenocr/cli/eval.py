@@ -51,7 +51,9 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--words", action="store_true", help="score the word boxes of each line, not the lines"
     )
-    parser.add_argument("--iou", type=float, default=0.5, help="IoU needed to match boxes (default %(default)s)")
+    parser.add_argument(
+        "--iou", type=float, default=0.5, help="IoU needed to match boxes (default %(default)s)"
+    )
     parser.add_argument(
         "--normalize",
         default="exact",

@@ -28,7 +28,9 @@ SUBCOMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     from lumenocr import __version__
 
-    parser = argparse.ArgumentParser(prog="lumenocr", description="OCR toolkit: read, evaluate, train, export.")
+    parser = argparse.ArgumentParser(
+        prog="lumenocr", description="OCR toolkit: read, evaluate, train, export."
+    )
     parser.add_argument("--version", action="version", version=f"lumenocr {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMANDS.values():

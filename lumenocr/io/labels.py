@@ -182,7 +182,10 @@ def write_det_labels(label_file: str | Path, samples: Iterable[DetSample]) -> No
             raise LabelFormatError(f"{path}: image path contains a tab: {sample.image_path!r}")
         boxes = []
         for poly, text, ign in zip(sample.polygons, sample.texts, sample.ignore, strict=True):
-            box: dict[str, object] = {"transcription": text, "points": [[_number(x), _number(y)] for x, y in np.asarray(poly)]}
+            box: dict[str, object] = {
+                "transcription": text,
+                "points": [[_number(x), _number(y)] for x, y in np.asarray(poly)],
+            }
             if ign and text != IGNORE_TEXT:
                 box["difficult"] = True
             boxes.append(box)

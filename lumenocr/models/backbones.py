@@ -156,7 +156,11 @@ class Bottleneck(nn.Module):
         return torch.relu(self.body(x) + self.short(x))
 
 
-_RESNET: dict[int, tuple[Any, list[int]]] = {18: (BasicBlock, [2, 2, 2, 2]), 34: (BasicBlock, [3, 4, 6, 3]), 50: (Bottleneck, [3, 4, 6, 3])}
+_RESNET: dict[int, tuple[Any, list[int]]] = {
+    18: (BasicBlock, [2, 2, 2, 2]),
+    34: (BasicBlock, [3, 4, 6, 3]),
+    50: (Bottleneck, [3, 4, 6, 3]),
+}
 
 
 class ResNetVd(StagedBackbone):

@@ -59,8 +59,12 @@ def load_engine(ref: PathOrName, task: str, runtime: RuntimeOptions) -> FileEngi
         _check_output_shape(engine, task)
         return engine
     path = locate(comp.file)
-    meta = ModelMeta(task=task, preprocess=dict(comp.preprocess), postprocess=dict(comp.postprocess),
-                     labels=list(comp.labels) if comp.labels else None)
+    meta = ModelMeta(
+        task=task,
+        preprocess=dict(comp.preprocess),
+        postprocess=dict(comp.postprocess),
+        labels=list(comp.labels) if comp.labels else None,
+    )
     engine = create_engine(path, runtime, meta=meta, name=f"{ref} ({task})")
     if engine.file_meta is not None:
         meta.characters = engine.file_meta.characters
@@ -99,9 +103,13 @@ def classifier_from_engine(engine: Engine, thresh: float | None = None) -> TextC
     return TextClassifier(engine, thresh=thresh)
 
 
-def recognizer_from_engine(engine: Engine, dictionary: PathOrName | Sequence[str] | None = None,
-                           batch_size: int = DEFAULT_BATCH_SIZE, beam_width: int = 0,
-                           workers: int = 1) -> TextRecognizer:
+def recognizer_from_engine(
+    engine: Engine,
+    dictionary: PathOrName | Sequence[str] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    beam_width: int = 0,
+    workers: int = 1,
+) -> TextRecognizer:
     """A recognizer on ``engine``. Its dictionary is ``dictionary`` (a keys file or a list of
     characters) when given, else the one in the engine's metadata."""
     decoder = None
@@ -112,7 +120,9 @@ def recognizer_from_engine(engine: Engine, dictionary: PathOrName | Sequence[str
             chars, source = list(dictionary), "dictionary"
         meta = engine.meta
         decoder = build_decoder(meta.postprocess if meta else None, chars, _num_classes(engine), source)
-    return TextRecognizer(engine, decoder=decoder, batch_size=batch_size, beam_width=beam_width, workers=workers)
+    return TextRecognizer(
+        engine, decoder=decoder, batch_size=batch_size, beam_width=beam_width, workers=workers
+    )
 
 
 def build_detector(ref: PathOrName, runtime: RuntimeOptions, **knobs) -> TextDetector:
@@ -125,8 +135,13 @@ def build_classifier(ref: PathOrName, runtime: RuntimeOptions, thresh: float | N
     return classifier_from_engine(load_engine(ref, "cls", runtime), thresh)
 
 
-def build_recognizer(ref: PathOrName, runtime: RuntimeOptions, dictionary: PathOrName | None = None,
-                     batch_size: int = DEFAULT_BATCH_SIZE, beam_width: int = 0) -> TextRecognizer:
+def build_recognizer(
+    ref: PathOrName,
+    runtime: RuntimeOptions,
+    dictionary: PathOrName | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    beam_width: int = 0,
+) -> TextRecognizer:
     """The recognizer of zoo model / ONNX file ``ref`` (``dictionary``: a keys file for a
     model that carries none)."""
     # Recognition runs independent batches in parallel on single-threaded sessions (see

@@ -25,8 +25,14 @@ class ClsResult:
 class TextClassifier:
     """Predicts whether a crop is upside down; batched, thread-safe."""
 
-    def __init__(self, engine: Engine, preprocess: ClsPreprocess | None = None, thresh: float | None = None,
-                 labels: Sequence[str] | None = None, batch_size: int = 16):
+    def __init__(
+        self,
+        engine: Engine,
+        preprocess: ClsPreprocess | None = None,
+        thresh: float | None = None,
+        labels: Sequence[str] | None = None,
+        batch_size: int = 16,
+    ):
         meta = getattr(engine, "meta", None)
         if meta is not None and meta.task != "cls":
             raise ModelError(f"{engine.name} is a {meta.task!r} model, not a direction classifier")
@@ -50,7 +56,9 @@ class TextClassifier:
         for i in range(0, len(crops), self.batch_size):
             probs = np.asarray(self.engine(self.preprocess(crops[i : i + self.batch_size])))
             if probs.ndim != 2 or probs.shape[1] != len(self.labels):
-                raise ModelError(f"{self.engine.name}: expected (N, {len(self.labels)}) output, got {probs.shape}")
+                raise ModelError(
+                    f"{self.engine.name}: expected (N, {len(self.labels)}) output, got {probs.shape}"
+                )
             k = probs.argmax(axis=1)
             out.extend(ClsResult(self.labels[j], float(probs[n, j])) for n, j in enumerate(k))
         return out

@@ -50,9 +50,16 @@ class TextRecognizer:
     Settings come from the engine's metadata unless given.
     """
 
-    def __init__(self, engine: Engine, preprocess: RecPreprocess | None = None,
-                 decoder: CTCDecoder | None = None, batch_size: int = DEFAULT_BATCH_SIZE, beam_width: int = 0,
-                 workers: int = 1, crop_margin: float = TIGHT_CROP_MARGIN):
+    def __init__(
+        self,
+        engine: Engine,
+        preprocess: RecPreprocess | None = None,
+        decoder: CTCDecoder | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        beam_width: int = 0,
+        workers: int = 1,
+        crop_margin: float = TIGHT_CROP_MARGIN,
+    ):
         meta = getattr(engine, "meta", None)
         if meta is not None and meta.task != "rec":
             raise ModelError(f"{engine.name} is a {meta.task!r} model, not a recognizer")
@@ -64,7 +71,9 @@ class TextRecognizer:
                 raise DictionaryNotFoundError(
                     f"{engine.name} carries no character dictionary in its metadata: pass one with --dict / dictionary="
                 )
-            decoder = build_decoder(meta.postprocess, meta.characters, num_classes, f"dictionary in {engine.name}")
+            decoder = build_decoder(
+                meta.postprocess, meta.characters, num_classes, f"dictionary in {engine.name}"
+            )
         elif num_classes is not None:
             decoder.check(num_classes, engine.name)
         self.decoder = decoder
@@ -84,7 +93,9 @@ class TextRecognizer:
         self._executor_lock = threading.Lock()
 
     @classmethod
-    def from_onnx(cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw) -> TextRecognizer:
+    def from_onnx(
+        cls, path, dictionary: str | Sequence[str] | None = None, runtime=None, **kw
+    ) -> TextRecognizer:
         """Load a recognition ONNX file; the dictionary comes from its metadata unless given
         (a path to a PaddleOCR-style keys file, or a list of characters)."""
         from lumenocr.runtime.factory import create_engine
@@ -202,7 +213,9 @@ class TextRecognizer:
             results = self.decoder.decode(probs, valid)
         # Word boxes map grid columns onto the crop itself, so report the resized width
         # of the crop without the right margin.
-        content = [rw * crops[i].shape[1] / max(ratios[i] * crops[i].shape[0], 1) for rw, i in zip(resized, idx)]
+        content = [
+            rw * crops[i].shape[1] / max(ratios[i] * crops[i].shape[0], 1) for rw, i in zip(resized, idx)
+        ]
         return [(res, RecGeometry(max(1, round(cw)), batch_w)) for res, cw in zip(results, content)]
 
 

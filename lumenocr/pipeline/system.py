@@ -51,12 +51,27 @@ class OCR:
     recognizer that does not carry its own. One instance is safe to share between threads.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, det_model: str | None = None, rec_model: str | None = None,
-                 cls_model: str | None = None, dictionary: str | None = None, use_det: bool = True,
-                 use_cls: bool = True, use_rec: bool = True, text_score: float = OCROptions.text_score,
-                 words: bool = OCROptions.words, threads: int | None = None,
-                 providers: Sequence[str] = RuntimeOptions.providers, rec_batch_size: int = DEFAULT_BATCH_SIZE,
-                 beam_width: int = 0, cls_thresh: float | None = None, load_options=None, **det_knobs):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        det_model: str | None = None,
+        rec_model: str | None = None,
+        cls_model: str | None = None,
+        dictionary: str | None = None,
+        use_det: bool = True,
+        use_cls: bool = True,
+        use_rec: bool = True,
+        text_score: float = OCROptions.text_score,
+        words: bool = OCROptions.words,
+        threads: int | None = None,
+        providers: Sequence[str] = RuntimeOptions.providers,
+        rec_batch_size: int = DEFAULT_BATCH_SIZE,
+        beam_width: int = 0,
+        cls_thresh: float | None = None,
+        load_options=None,
+        **det_knobs,
+    ):
         unknown = set(det_knobs) - DET_KNOBS
         if unknown:
             raise ConfigError(
@@ -67,8 +82,11 @@ class OCR:
         runtime = RuntimeOptions(threads=threads, providers=tuple(providers))
         self.detector = build_detector(det_model or model, runtime, **det_knobs) if use_det else None
         self.classifier = build_classifier(cls_model or model, runtime, cls_thresh) if use_cls else None
-        self.recognizer = (build_recognizer(rec_model or model, runtime, dictionary, rec_batch_size, beam_width)
-                           if use_rec else None)
+        self.recognizer = (
+            build_recognizer(rec_model or model, runtime, dictionary, rec_batch_size, beam_width)
+            if use_rec
+            else None
+        )
         self.load_options = load_options
         #: The stages :meth:`ocr_image` runs, in order; insert document stages with
         #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
@@ -84,7 +102,12 @@ class OCR:
     def __call__(self, image) -> OCRResult:
         """OCR one image (path, bytes, BGR numpy array, PIL image or URL). For multi-page
         inputs (PDF, TIFF) use :meth:`read`."""
-        if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
+        if (
+            isinstance(image, np.ndarray)
+            and image.ndim == 3
+            and image.shape[2] == 3
+            and image.dtype == np.uint8
+        ):
             return self.ocr_image(image)
         # Check the page count before any OCR: a 300-page PDF must not be read only to be refused.
         t0 = time.perf_counter()
@@ -129,8 +152,13 @@ class OCR:
         """The line pipeline: detect -> recognize (crop, 0/180, CTC) -> reading order."""
         return (
             DetectStage(self.detector),
-            RecognizeStage(self.recognizer, self.classifier, self.options.text_score, self.options.words,
-                           whole_image=self.detector is None),
+            RecognizeStage(
+                self.recognizer,
+                self.classifier,
+                self.options.text_score,
+                self.options.words,
+                whole_image=self.detector is None,
+            ),
             ReadingOrderStage(),
         )
 

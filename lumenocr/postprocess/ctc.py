@@ -42,8 +42,13 @@ class CTCDecoder:
         return len(self.labels)
 
     @classmethod
-    def for_model(cls, characters: Sequence[str], num_classes: int | None, source: str = "dictionary",
-                  use_space_char: bool | None = None) -> CTCDecoder:
+    def for_model(
+        cls,
+        characters: Sequence[str],
+        num_classes: int | None,
+        source: str = "dictionary",
+        use_space_char: bool | None = None,
+    ) -> CTCDecoder:
         """Build the decoder whose class count fits ``num_classes`` (the model's last output
         dimension), accepting the common dictionary layouts; anything else is a
         :class:`DictionaryMismatchError` that gives both sizes. ``use_space_char`` (the model
@@ -111,8 +116,13 @@ class CTCDecoder:
         return RecResult("".join(chars), score, spans, grid, scores)
 
     # -- beam search ------------------------------------------------------------------------
-    def beam_decode(self, probs: np.ndarray, beam_width: int = 8, valid_widths: Sequence[int] | None = None,
-                    prune: float = 1e-3) -> list[RecResult]:
+    def beam_decode(
+        self,
+        probs: np.ndarray,
+        beam_width: int = 8,
+        valid_widths: Sequence[int] | None = None,
+        prune: float = 1e-3,
+    ) -> list[RecResult]:
         """CTC prefix beam search. Classes below ``prune`` probability at a step are skipped,
         which keeps it fast with 18k-class dictionaries. Character positions come from the
         greedy path where the texts agree; otherwise they are left out (``char_spans=None``)."""

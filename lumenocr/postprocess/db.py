@@ -27,18 +27,26 @@ class DBPostProcess:
     name: ClassVar[str] = "db"
 
     # PP-OCR's published settings. ``help`` metadata makes a field a CLI option (lumenocr ocr).
-    thresh: float = field(default=0.3, metadata={"help": "pixel threshold on the probability map", "metavar": "P"})
-    box_thresh: float = field(default=0.6, metadata={"help": "minimum mean probability inside a box", "metavar": "P"})
-    max_candidates: int = field(default=1000, metadata={"help": "most boxes considered per image", "metavar": "N"})
+    thresh: float = field(
+        default=0.3, metadata={"help": "pixel threshold on the probability map", "metavar": "P"}
+    )
+    box_thresh: float = field(
+        default=0.6, metadata={"help": "minimum mean probability inside a box", "metavar": "P"}
+    )
+    max_candidates: int = field(
+        default=1000, metadata={"help": "most boxes considered per image", "metavar": "N"}
+    )
     unclip_ratio: float = field(
         default=1.5, metadata={"help": "how far boxes are grown from the text kernel", "metavar": "R"}
     )
     use_dilation: bool = field(default=False, metadata={"help": "dilate the text map (joins broken strokes)"})
     score_mode: str = field(
-        default="fast", metadata={"help": "box score over its rectangle or its contour", "choices": ("fast", "slow")}
+        default="fast",
+        metadata={"help": "box score over its rectangle or its contour", "choices": ("fast", "slow")},
     )
     box_type: str = field(
-        default="quad", metadata={"help": "quadrilaterals, or polygons for curved text", "choices": ("quad", "poly")}
+        default="quad",
+        metadata={"help": "quadrilaterals, or polygons for curved text", "choices": ("quad", "poly")},
     )
     min_size: int = 3  # boxes with a shorter side (map pixels) are dropped
 
@@ -48,7 +56,9 @@ class DBPostProcess:
         if self.box_type not in ("quad", "poly"):
             raise ConfigError(f"box_type must be 'quad' or 'poly', got {self.box_type!r}")
         if not 0.0 < self.thresh < 1.0 or not 0.0 <= self.box_thresh <= 1.0:
-            raise ConfigError(f"thresh must be in (0, 1) and box_thresh in [0, 1]; got {self.thresh}, {self.box_thresh}")
+            raise ConfigError(
+                f"thresh must be in (0, 1) and box_thresh in [0, 1]; got {self.thresh}, {self.box_thresh}"
+            )
         if self.unclip_ratio <= 0:
             raise ConfigError(f"unclip_ratio must be > 0, got {self.unclip_ratio}")
         # A negative count would slice contours[:-n] and silently drop the last ones.

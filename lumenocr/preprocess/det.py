@@ -30,7 +30,9 @@ class DetPreprocess:
     """
 
     # PP-OCR's published settings. ``help`` metadata makes a field a CLI option (lumenocr ocr).
-    limit_side_len: int = field(default=960, metadata={"help": "resize so the limited side is PX", "metavar": "PX"})
+    limit_side_len: int = field(
+        default=960, metadata={"help": "resize so the limited side is PX", "metavar": "PX"}
+    )
     limit_type: str = field(
         default="max",
         metadata={

@@ -71,8 +71,13 @@ class OnnxEngine:
     """One ONNX Runtime session. ``InferenceSession.run`` is thread-safe, so one engine
     serves any number of threads."""
 
-    def __init__(self, path: str | os.PathLike, options: RuntimeOptions | None = None,
-                 meta: ModelMeta | None = None, name: str | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        options: RuntimeOptions | None = None,
+        meta: ModelMeta | None = None,
+        name: str | None = None,
+    ):
         import onnxruntime as ort
 
         options = options or RuntimeOptions()
@@ -103,14 +108,18 @@ class OnnxEngine:
                 f"graph_optimization must be one of {', '.join(levels)}, got {options.graph_optimization!r}"
             )
         so.graph_optimization_level = levels[options.graph_optimization]
-        providers = options.resolved_providers()  # outside the try: a bad name is a ConfigError, not a bad file
+        providers = (
+            options.resolved_providers()
+        )  # outside the try: a bad name is a ConfigError, not a bad file
         try:
             self.session = ort.InferenceSession(str(path), sess_options=so, providers=providers)
         except Exception as e:  # ORT raises its own exception types for bad files
             raise ModelError(f"cannot load ONNX model {path}: {str(e).splitlines()[0]}") from None
         inputs = self.session.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4:
-            raise ModelError(f"{path}: expected one 4-D image input (N, C, H, W), got {[(i.name, i.shape) for i in inputs]}")
+            raise ModelError(
+                f"{path}: expected one 4-D image input (N, C, H, W), got {[(i.name, i.shape) for i in inputs]}"
+            )
         self.input_name = inputs[0].name
         self.input_shape = inputs[0].shape
         self.output_shape = self.session.get_outputs()[0].shape

@@ -182,7 +182,9 @@ def degrade(
         kern = cv2.warpAffine(kern, rot, (k, k))
         img = cv2.filter2D(img, -1, (kern / max(float(kern.sum()), 1e-6)).astype(np.float32))
     if rng.random() < cfg.noise_prob:
-        noise = rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(cfg.noise[0], cfg.noise[1]))
+        noise = rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(
+            rng.uniform(cfg.noise[0], cfg.noise[1])
+        )
         img = (img.astype(np.float32) + noise).clip(0, 255).astype(np.uint8)
     if rng.random() < cfg.jpeg_prob:
         q = int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1))

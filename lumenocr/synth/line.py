@@ -92,7 +92,11 @@ class LineMaker:
             measure = self.cache.measurer(face, size)
             space = spacing
             if space is None:
-                space = float(rng.uniform(st.spacing[0], st.spacing[1])) * size if rng.random() < st.spacing_prob else 0.0
+                space = (
+                    float(rng.uniform(st.spacing[0], st.spacing[1])) * size
+                    if rng.random() < st.spacing_prob
+                    else 0.0
+                )
             if vertical:
                 space = max(space, 0.0)
             if max_width is not None:
@@ -194,7 +198,9 @@ class RecSynth:
             font = "handwriting"
         else:
             toks, face_id, want_vertical = chosen
-            made = self.maker.make(rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical, words=False)
+            made = self.maker.make(
+                rng, plan, tokens_face=(toks, face_id), want_vertical=want_vertical, words=False
+            )
             assert made is not None  # only a max_width can leave no room for text
             layer, face = made
             font = f"{face.path}:{face.index}"

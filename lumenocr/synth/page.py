@@ -227,7 +227,9 @@ class PageSynth:
     def _block_look(self, rng, size: int, kind: str | None) -> dict:
         """One font, letter spacing and weight for all lines of a paragraph or table."""
         st = self.cfg.style
-        spacing = float(rng.uniform(st.spacing[0], st.spacing[1])) * size if rng.random() < st.spacing_prob else 0.0
+        spacing = (
+            float(rng.uniform(st.spacing[0], st.spacing[1])) * size if rng.random() < st.spacing_prob else 0.0
+        )
         return {
             "face_id": self.sampler.pick_face(rng, (), kind),
             "spacing": spacing,
@@ -299,7 +301,11 @@ class PageSynth:
     def _page_geometry(self, rng, page: np.ndarray, lines: list[PageLine]):
         cfg = self.cfg
         h, w = page.shape[:2]
-        angle = float(rng.uniform(cfg.page_rotate[0], cfg.page_rotate[1])) if rng.random() < cfg.page_rotate_prob else 0.0
+        angle = (
+            float(rng.uniform(cfg.page_rotate[0], cfg.page_rotate[1]))
+            if rng.random() < cfg.page_rotate_prob
+            else 0.0
+        )
         jitter = None
         if rng.random() < cfg.page_perspective_prob:
             jitter = rng.uniform(-1, 1, (4, 2)) * cfg.page_perspective * np.array([w, h])

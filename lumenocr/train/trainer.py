@@ -441,7 +441,12 @@ class Trainer:
                     )
                 if eval_log is not None:  # rank 0 has one
                     eval_log.add(
-                        {"step": self.step, "metric": metric, "value": f"{value:.6f}", "best": f"{self.best:.6f}"}
+                        {
+                            "step": self.step,
+                            "metric": metric,
+                            "value": f"{value:.6f}",
+                            "best": f"{self.best:.6f}",
+                        }
                     )
                 log.info("step %d: eval %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
             else:
@@ -495,7 +500,9 @@ def evaluate_predictor(task: str, predictor, ds) -> dict[str, float]:
     results: list = []
     texts: list[str] = []
     for start in range(0, len(ds), EVAL_CHUNK):
-        crops, chunk_texts = zip(*(ds.load(i) for i in range(start, min(start + EVAL_CHUNK, len(ds)))), strict=True)
+        crops, chunk_texts = zip(
+            *(ds.load(i) for i in range(start, min(start + EVAL_CHUNK, len(ds)))), strict=True
+        )
         texts += chunk_texts
         # Crops as `lumenocr eval rec --model` reads them (rec: a right margin, tall ones turned).
         results += predictor(list(crops)) if task == "cls" else predictor.recognize_crops(list(crops))

@@ -3,4 +3,13 @@
 from lumenocr.zoo.registry import DEFAULT_MODEL, MODELS, ComponentSpec, FileRef, ModelSpec
 from lumenocr.zoo.resolve import get_spec, installed_models, locate
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "ComponentSpec", "FileRef", "ModelSpec", "get_spec", "installed_models", "locate"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "ComponentSpec",
+    "FileRef",
+    "ModelSpec",
+    "get_spec",
+    "installed_models",
+    "locate",
+]
