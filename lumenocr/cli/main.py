@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "train": "lumenocr.cli.train",
     "export": "lumenocr.cli.export",
     "data": "lumenocr.cli.data",
+    "serve": "lumenocr.cli.serve",
 }
 
 
