@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Sets up a development checkout: system fonts (synthetic data, drawn results), a virtual
-# environment in .venv and lumenocr with its training/synthesis/test extras.
+# Sets up a development checkout: system fonts (synthetic data, drawn results) and chromium
+# (web page test), a virtual environment in .venv and lumenocr with its training/synthesis/test extras.
 # Usage: bash scripts/install.sh            (inference + training + tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FONTS="fonts-noto-cjk fonts-dejavu-core fonts-liberation"
+# chromium: the web page test drives Debian's browser with Playwright (never `playwright install`).
+APT_PACKAGES="fonts-noto-cjk fonts-dejavu-core fonts-liberation chromium"
 missing=""
-for p in $FONTS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null
   else
-    echo "note: install$missing (e.g. sudo apt-get install$missing) for synthetic data and CJK drawing" >&2
+    echo "note: install$missing (e.g. sudo apt-get install$missing) (fonts: synthetic data and CJK drawing; chromium: the web page test)" >&2
   fi
 fi
 

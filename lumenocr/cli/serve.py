@@ -25,15 +25,25 @@ def register(subparsers) -> None:
     from lumenocr.serve.config import ServeConfig
 
     d = ServeConfig()
-    p = subparsers.add_parser("serve", help="run the HTTP OCR service and web page", description=__doc__,
-                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "serve",
+        help="run the HTTP OCR service and web page",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     net = p.add_argument_group("network")
     net.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     net.add_argument("--port", type=int, default=8000, help="port (8000)")
-    net.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="worker processes, each with its own models (1)")
-    net.add_argument("--api-key", action="append", metavar="KEY",
-                     help="require this API key (repeatable; or LUMENOCR_API_KEYS=k1,k2)")
+    net.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes, each with its own models (1)"
+    )
+    net.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help="require this API key (repeatable; or LUMENOCR_API_KEYS=k1,k2)",
+    )
     net.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
 
     models = p.add_argument_group("models")
@@ -41,50 +51,120 @@ def register(subparsers) -> None:
     models.add_argument("--det-model", metavar="PATH_OR_NAME")
     models.add_argument("--rec-model", metavar="PATH_OR_NAME")
     models.add_argument("--cls-model", metavar="PATH_OR_NAME")
-    models.add_argument("--dict", metavar="FILE", help="character dictionary for a recognizer that carries none")
-    models.add_argument("--providers", default="cpu", metavar="LIST", help="ONNX Runtime providers, e.g. cuda,cpu")
-    models.add_argument("--threads", type=int, metavar="N",
-                        help="ONNX Runtime threads per request (default: cores / --max-concurrency)")
+    models.add_argument(
+        "--dict", metavar="FILE", help="character dictionary for a recognizer that carries none"
+    )
+    models.add_argument(
+        "--providers", default="cpu", metavar="LIST", help="ONNX Runtime providers, e.g. cuda,cpu"
+    )
+    models.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="ONNX Runtime threads per request (default: cores / --max-concurrency)",
+    )
     models.add_argument("--no-warmup", action="store_true", help="ready as soon as the models are loaded")
 
     lim = p.add_argument_group("limits (per worker process)")
-    lim.add_argument("--max-concurrency", type=int, default=d.max_concurrency, metavar="N",
-                     help=f"requests processed at once ({d.max_concurrency})")
-    lim.add_argument("--max-queue", type=int, default=d.max_queue, metavar="N",
-                     help=f"requests waiting beyond those; more get 503 + Retry-After ({d.max_queue})")
-    lim.add_argument("--timeout", type=float, default=d.request_timeout, metavar="S",
-                     help=f"per-request time limit, 504 past it ({d.request_timeout:g})")
-    lim.add_argument("--max-upload-mb", type=float, default=d.max_upload_bytes / 2**20, metavar="MB",
-                     help=f"largest request body ({d.max_upload_bytes / 2**20:g})")
-    lim.add_argument("--max-pixels", type=int, default=d.max_pixels, metavar="N",
-                     help=f"largest decoded image, width x height ({d.max_pixels:,})")
-    lim.add_argument("--max-pages", type=int, default=d.max_pages, metavar="N",
-                     help=f"PDF/TIFF pages per request ({d.max_pages})")
-    lim.add_argument("--pdf-dpi", type=int, default=d.pdf_dpi, metavar="DPI", help=f"PDF rendering ({d.pdf_dpi})")
+    lim.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=d.max_concurrency,
+        metavar="N",
+        help=f"requests processed at once ({d.max_concurrency})",
+    )
+    lim.add_argument(
+        "--max-queue",
+        type=int,
+        default=d.max_queue,
+        metavar="N",
+        help=f"requests waiting beyond those; more get 503 + Retry-After ({d.max_queue})",
+    )
+    lim.add_argument(
+        "--timeout",
+        type=float,
+        default=d.request_timeout,
+        metavar="S",
+        help=f"per-request time limit, 504 past it ({d.request_timeout:g})",
+    )
+    lim.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=d.max_upload_bytes / 2**20,
+        metavar="MB",
+        help=f"largest request body ({d.max_upload_bytes / 2**20:g})",
+    )
+    lim.add_argument(
+        "--max-pixels",
+        type=int,
+        default=d.max_pixels,
+        metavar="N",
+        help=f"largest decoded image, width x height ({d.max_pixels:,})",
+    )
+    lim.add_argument(
+        "--max-pages",
+        type=int,
+        default=d.max_pages,
+        metavar="N",
+        help=f"PDF/TIFF pages per request ({d.max_pages})",
+    )
+    lim.add_argument(
+        "--pdf-dpi", type=int, default=d.pdf_dpi, metavar="DPI", help=f"PDF rendering ({d.pdf_dpi})"
+    )
 
     url = p.add_argument_group("URL inputs (off by default)")
     url.add_argument("--allow-urls", action="store_true", help="let clients name inputs by http(s) URL")
-    url.add_argument("--url-allow-network", action="append", default=[], metavar="CIDR",
-                     help="let URLs reach this private network too (e.g. 10.1.0.0/16; repeatable)")
-    url.add_argument("--url-max-mb", type=float, default=d.url_max_bytes / 2**20, metavar="MB",
-                     help=f"largest download ({d.url_max_bytes / 2**20:g})")
-    url.add_argument("--url-timeout", type=float, default=d.url_timeout, metavar="S",
-                     help=f"download time limit ({d.url_timeout:g})")
+    url.add_argument(
+        "--url-allow-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="let URLs reach this private network too (e.g. 10.1.0.0/16; repeatable)",
+    )
+    url.add_argument(
+        "--url-max-mb",
+        type=float,
+        default=d.url_max_bytes / 2**20,
+        metavar="MB",
+        help=f"largest download ({d.url_max_bytes / 2**20:g})",
+    )
+    url.add_argument(
+        "--url-timeout",
+        type=float,
+        default=d.url_timeout,
+        metavar="S",
+        help=f"download time limit ({d.url_timeout:g})",
+    )
     p.set_defaults(func=run)
 
 
 def config_from_args(args):
     from lumenocr.serve.config import API_KEYS_ENV, ServeConfig
 
-    keys = list(args.api_key or []) + [k.strip() for k in os.environ.get(API_KEYS_ENV, "").split(",") if k.strip()]
+    keys = list(args.api_key or []) + [
+        k.strip() for k in os.environ.get(API_KEYS_ENV, "").split(",") if k.strip()
+    ]
     return ServeConfig(
-        model=args.model, det_model=args.det_model, rec_model=args.rec_model, cls_model=args.cls_model,
-        dictionary=args.dict, providers=tuple(s.strip() for s in args.providers.split(",") if s.strip()),
-        threads=args.threads, max_concurrency=args.max_concurrency, max_queue=args.max_queue,
-        request_timeout=args.timeout, max_upload_bytes=int(args.max_upload_mb * 2**20), max_pixels=args.max_pixels,
-        max_pages=args.max_pages, pdf_dpi=args.pdf_dpi, allow_urls=args.allow_urls,
-        url_allow_networks=tuple(args.url_allow_network), url_max_bytes=int(args.url_max_mb * 2**20),
-        url_timeout=args.url_timeout, api_keys=tuple(keys), warmup=not args.no_warmup,
+        model=args.model,
+        det_model=args.det_model,
+        rec_model=args.rec_model,
+        cls_model=args.cls_model,
+        dictionary=args.dict,
+        providers=tuple(s.strip() for s in args.providers.split(",") if s.strip()),
+        threads=args.threads,
+        max_concurrency=args.max_concurrency,
+        max_queue=args.max_queue,
+        request_timeout=args.timeout,
+        max_upload_bytes=int(args.max_upload_mb * 2**20),
+        max_pixels=args.max_pixels,
+        max_pages=args.max_pages,
+        pdf_dpi=args.pdf_dpi,
+        allow_urls=args.allow_urls,
+        url_allow_networks=tuple(args.url_allow_network),
+        url_max_bytes=int(args.url_max_mb * 2**20),
+        url_timeout=args.url_timeout,
+        api_keys=tuple(keys),
+        warmup=not args.no_warmup,
     )
 
 
@@ -112,7 +192,14 @@ def run(args) -> int:
         # One /metrics view over all workers (prometheus-client multiprocess mode).
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lumenocr-metrics-")
     print(f"lumenocr serve: http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr, flush=True)
-    uvicorn.run("lumenocr.serve.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=int(config.request_timeout),
-                proxy_headers=True)
+    uvicorn.run(
+        "lumenocr.serve.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=int(config.request_timeout),
+        proxy_headers=True,
+    )
     return 0

@@ -40,8 +40,9 @@ def create_app(config: ServeConfig | None = None, ocr=None) -> FastAPI:
     config = config or ServeConfig()
     metrics = Metrics()
     service = OCRService(config, ocr, on_pages=metrics.pages.inc)
-    admission = Admission(config.max_concurrency, config.max_queue, config.request_timeout, config.retry_after,
-                          metrics)
+    admission = Admission(
+        config.max_concurrency, config.max_queue, config.request_timeout, config.retry_after, metrics
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,13 +88,19 @@ def _add_error_schema(app: FastAPI) -> None:
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
                 "type": "object",
                 "required": ["error"],
-                "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string"}, "message": {"type": "string"}}}},
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
             }
             app.openapi_schema = schema
         return app.openapi_schema

@@ -27,7 +27,11 @@ async def require_key(
         return
     given = header_key or (bearer.credentials if bearer else None)
     if not given:
-        raise APIError(401, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-API-Key)",
-                       {"WWW-Authenticate": "Bearer"})
+        raise APIError(
+            401,
+            "unauthorized",
+            "an API key is required (Authorization: Bearer <key> or X-API-Key)",
+            {"WWW-Authenticate": "Bearer"},
+        )
     if not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
         raise APIError(403, "forbidden", "the API key is not valid")

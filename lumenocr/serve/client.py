@@ -36,7 +36,9 @@ class ServerError(LumenOCRError):
 class Client:
     """Talks to one lumenocr server; thread-safe (one connection pool), usable as a context manager."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", api_key: str | None = None, timeout: float = 120.0):
+    def __init__(
+        self, base_url: str = "http://127.0.0.1:8000", api_key: str | None = None, timeout: float = 120.0
+    ):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
 
@@ -76,7 +78,9 @@ class Client:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _post(self, route: str, sources: list[Input], options: dict[str, Any]) -> list[dict]:
-        urls = [s for s in sources if isinstance(s, str) and s[:8].lower().startswith(("http://", "https://"))]
+        urls = [
+            s for s in sources if isinstance(s, str) and s[:8].lower().startswith(("http://", "https://"))
+        ]
         if urls:
             if len(sources) != 1:
                 raise ValueError("give one URL per request, or files/bytes only")

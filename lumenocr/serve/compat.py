@@ -26,6 +26,7 @@ document unwarping / whole-page orientation (``true`` is refused with 422, not i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -66,11 +67,16 @@ class PaddleRequest(PaddleInferenceParams):
     visualize: bool | None = None
 
 
-_PADDLE_KNOBS = {"textDetLimitSideLen": "limit_side_len", "textDetLimitType": "limit_type",
-                 "textDetThresh": "thresh", "textDetBoxThresh": "box_thresh", "textDetUnclipRatio": "unclip_ratio"}
+_PADDLE_KNOBS = {
+    "textDetLimitSideLen": "limit_side_len",
+    "textDetLimitType": "limit_type",
+    "textDetThresh": "thresh",
+    "textDetBoxThresh": "box_thresh",
+    "textDetUnclipRatio": "unclip_ratio",
+}
 
 
-def _box(points: list[list[float]]) -> list[int]:
+def _box(points: Sequence[Sequence[float]]) -> list[int]:
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     return [int(min(xs)), int(min(ys)), int(round(max(xs))), int(round(max(ys)))]
@@ -86,8 +92,11 @@ def _paddle_work(service: OCRService, req: PaddleRequest, item: Item, deadline: 
     data = service._bytes(item)
     fmt = sniff_format(data[:1024]) if data else None
     if req.fileType is not None and fmt is not None and (fmt == "pdf") != (req.fileType == 0):
-        raise APIError(422, "invalid_request",
-                       f"fileType is {req.fileType} ({'PDF' if req.fileType == 0 else 'image'}) but the file is {fmt}")
+        raise APIError(
+            422,
+            "invalid_request",
+            f"fileType is {req.fileType} ({'PDF' if req.fileType == 0 else 'image'}) but the file is {fmt}",
+        )
     ocr_results = []
     pages_info = []
     for page in service.pages(Item(item.name, data), service._load_options(), deadline):
@@ -95,23 +104,25 @@ def _paddle_work(service: OCRService, req: PaddleRequest, item: Item, deadline: 
         polys = [[[int(round(x)), int(round(y))] for x, y in ln.points] for ln in res.lines]
         h, w = res.image_size
         pages_info.append({"width": w, "height": h})
-        ocr_results.append({
-            "prunedResult": {
-                "model_settings": {"use_doc_preprocessor": False, "use_textline_orientation": use_cls},
-                "dt_polys": polys,
-                "text_det_params": {k: v for k, v in knobs.items()},
-                "text_type": "general",
-                "textline_orientation_angles": [ln.angle // 180 if use_cls else -1 for ln in res.lines],
-                "text_rec_score_thresh": ocr.options.text_score,
-                "rec_texts": [ln.text for ln in res.lines],
-                "rec_scores": [round(float(ln.score), 5) for ln in res.lines],
-                "rec_polys": polys,
-                "rec_boxes": [_box(p) for p in polys],
-            },
-            "ocrImage": None,
-            "docPreprocessingImage": None,
-            "inputImage": None,
-        })
+        ocr_results.append(
+            {
+                "prunedResult": {
+                    "model_settings": {"use_doc_preprocessor": False, "use_textline_orientation": use_cls},
+                    "dt_polys": polys,
+                    "text_det_params": {k: v for k, v in knobs.items()},
+                    "text_type": "general",
+                    "textline_orientation_angles": [ln.angle // 180 if use_cls else -1 for ln in res.lines],
+                    "text_rec_score_thresh": ocr.options.text_score,
+                    "rec_texts": [ln.text for ln in res.lines],
+                    "rec_scores": [round(float(ln.score), 5) for ln in res.lines],
+                    "rec_polys": polys,
+                    "rec_boxes": [_box(p) for p in polys],
+                },
+                "ocrImage": None,
+                "docPreprocessingImage": None,
+                "inputImage": None,
+            }
+        )
     if fmt == "pdf":
         data_info: dict[str, Any] = {"type": "pdf", "numPages": len(pages_info), "pages": pages_info}
     else:
@@ -120,8 +131,9 @@ def _paddle_work(service: OCRService, req: PaddleRequest, item: Item, deadline: 
 
 
 def _paddle_error(log_id: str, status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"logId": log_id, "errorCode": status, "errorMsg": message}, status_code=status,
-                        headers=headers)
+    return JSONResponse(
+        {"logId": log_id, "errorCode": status, "errorMsg": message}, status_code=status, headers=headers
+    )
 
 
 async def _paddle(request: Request) -> JSONResponse:
@@ -137,9 +149,16 @@ async def _paddle(request: Request) -> JSONResponse:
         req = validate_options(PaddleRequest, body)
         for flag in ("useDocOrientationClassify", "useDocUnwarping"):
             if getattr(req, flag):
-                raise APIError(422, "unsupported_option", f"{flag}=true is not supported by lumenocr; send false or omit it")
-        item = (Item(req.file, url=req.file) if req.file[:8].lower().startswith(("http://", "https://"))
-                else Item("file", decode_base64(req.file, "file")))
+                raise APIError(
+                    422,
+                    "unsupported_option",
+                    f"{flag}=true is not supported by lumenocr; send false or omit it",
+                )
+        item = (
+            Item(req.file, url=req.file)
+            if req.file[:8].lower().startswith(("http://", "https://"))
+            else Item("file", decode_base64(req.file, "file"))
+        )
         request.app.state.metrics.images.inc()
         result = await request.app.state.admission.run(_paddle_work, service, req, item)
     except APIError as e:
@@ -179,14 +198,20 @@ def _rapid_work(service: OCRService, item: Item, flags: dict, deadline: float) -
         rec = service.ocr.recognize_crops([page.image])[0]
         h, w = page.image.shape[:2]
         if rec.text:
-            out["0"] = {"rec_txt": rec.text, "dt_boxes": [[0, 0], [w, 0], [w, h], [0, h]],
-                        "score": round(float(rec.score), 5)}
+            out["0"] = {
+                "rec_txt": rec.text,
+                "dt_boxes": [[0, 0], [w, 0], [w, h], [0, h]],
+                "score": round(float(rec.score), 5),
+            }
         return out
     ocr = view(service.ocr, use_cls=use_cls, use_rec=use_rec)
     res = ocr.ocr_image(page.image, source=page.source)
     for i, ln in enumerate(res.lines):
-        out[str(i)] = {"rec_txt": ln.text, "dt_boxes": [[round(float(x), 1), round(float(y), 1)] for x, y in ln.points],
-                       "score": round(float(ln.score if use_rec else ln.det_score), 5)}
+        out[str(i)] = {
+            "rec_txt": ln.text,
+            "dt_boxes": [[round(float(x), 1), round(float(y), 1)] for x, y in ln.points],
+            "score": round(float(ln.score if use_rec else ln.det_score), 5),
+        }
     return out
 
 
@@ -207,19 +232,39 @@ async def _rapid(request: Request) -> JSONResponse:
     return JSONResponse(await request.app.state.admission.run(_rapid_work, service, item, flags))
 
 
-@router.post("/ocr", summary="PaddleOCR basic-serving (JSON) and rapidocr_api (form) compatible OCR",
-             dependencies=[Depends(require_key)],
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": inline_schema(PaddleRequest)},
-                 "multipart/form-data": {"schema": {"type": "object", "properties": {
-                     "image_file": {"type": "string", "format": "binary"}, "image_data": {"type": "string"},
-                     "use_det": {"type": "boolean"}, "use_cls": {"type": "boolean"}, "use_rec": {"type": "boolean"}}}},
-             }}})
+@router.post(
+    "/ocr",
+    summary="PaddleOCR basic-serving (JSON) and rapidocr_api (form) compatible OCR",
+    dependencies=[Depends(require_key)],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": inline_schema(PaddleRequest)},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "image_file": {"type": "string", "format": "binary"},
+                            "image_data": {"type": "string"},
+                            "use_det": {"type": "boolean"},
+                            "use_cls": {"type": "boolean"},
+                            "use_rec": {"type": "boolean"},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
 async def compat_ocr(request: Request) -> JSONResponse:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
         return await _paddle(request)
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _rapid(request)
-    raise APIError(415, "unsupported_media_type",
-                   "POST /ocr takes JSON (PaddleOCR serving) or a form (rapidocr_api), not " + repr(ctype or "nothing"))
+    raise APIError(
+        415,
+        "unsupported_media_type",
+        "POST /ocr takes JSON (PaddleOCR serving) or a form (rapidocr_api), not " + repr(ctype or "nothing"),
+    )

@@ -57,8 +57,15 @@ class ServeConfig:
     warmup: bool = True
 
     def __post_init__(self) -> None:
-        positive = ("max_concurrency", "max_upload_bytes", "max_pixels", "max_pages", "max_crops",
-                    "url_max_bytes", "pdf_dpi")
+        positive = (
+            "max_concurrency",
+            "max_upload_bytes",
+            "max_pixels",
+            "max_pages",
+            "max_crops",
+            "url_max_bytes",
+            "pdf_dpi",
+        )
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -75,7 +82,9 @@ class ServeConfig:
             try:
                 ipaddress.ip_network(net, strict=False)
             except ValueError:
-                raise ConfigError(f"url_allow_networks: {net!r} is not an IP network like 10.0.0.0/8") from None
+                raise ConfigError(
+                    f"url_allow_networks: {net!r} is not an IP network like 10.0.0.0/8"
+                ) from None
         if any(not k for k in self.api_keys):
             raise ConfigError("API keys must not be empty")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from lumenocr.serve.errors import APIError
 from lumenocr.serve.service import Item
@@ -27,7 +28,9 @@ def decode_base64(text: str, what: str = "file") -> bytes:
     if text.startswith("data:"):
         head, sep, text = text.partition(",")
         if not sep or ";base64" not in head:
-            raise APIError(400, "bad_base64", f"{what}: a data: URL must be base64-encoded (data:<type>;base64,...)")
+            raise APIError(
+                400, "bad_base64", f"{what}: a data: URL must be base64-encoded (data:<type>;base64,...)"
+            )
     compact = "".join(text.split())
     if not compact:
         raise APIError(400, "bad_input", f"{what}: empty")
@@ -44,19 +47,33 @@ def _is_url(text: str) -> bool:
     return text[:8].lower().startswith(("http://", "https://"))
 
 
-async def read_request(request: Request, *, many: bool, max_parts: int, max_part_bytes: int) -> tuple[list[Item], dict]:
+async def read_request(
+    request: Request, *, many: bool, max_parts: int, max_part_bytes: int
+) -> tuple[list[Item], dict]:
     """The request's inputs and its options (still unvalidated)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data" or ctype == "application/x-www-form-urlencoded":
         return await _read_form(request, many=many, max_parts=max_parts, max_part_bytes=max_part_bytes)
     if ctype == "application/json" or ctype.endswith("+json"):
         return await _read_json(request, many=many)
-    raise APIError(415, "unsupported_media_type",
-                   f"send multipart/form-data (a 'file' part) or application/json, not {ctype or 'no content type'!r}")
+    raise APIError(
+        415,
+        "unsupported_media_type",
+        f"send multipart/form-data (a 'file' part) or application/json, not {ctype or 'no content type'!r}",
+    )
 
 
-async def _read_form(request: Request, *, many: bool, max_parts: int, max_part_bytes: int) -> tuple[list[Item], dict]:
-    form = await request.form(max_files=max_parts, max_fields=64, max_part_size=max_part_bytes)
+async def _read_form(
+    request: Request, *, many: bool, max_parts: int, max_part_bytes: int
+) -> tuple[list[Item], dict]:
+    try:
+        form = await request.form(max_files=max_parts, max_fields=64, max_part_size=max_part_bytes)
+    except HTTPException as e:  # python-multipart's limits and parse errors, as Starlette reports them
+        if "too many files" in str(e.detail).lower():
+            raise APIError(
+                413, "too_many_inputs", f"at most {max_parts} file(s) per request on this route"
+            ) from None
+        raise APIError(400, "bad_multipart", f"malformed form data: {e.detail}") from None
     items: list[Item] = []
     options: dict[str, Any] = {}
     for key, value in form.multi_items():
@@ -116,5 +133,7 @@ def _checked(items: list[Item], many: bool) -> list[Item]:
     if not items:
         raise APIError(422, "missing_input", "no input: send a 'file' (upload or base64) or a 'url'")
     if len(items) > 1 and not many:
-        raise APIError(422, "invalid_request", "this route reads one input per request; send one 'file' or 'url'")
+        raise APIError(
+            422, "invalid_request", "this route reads one input per request; send one 'file' or 'url'"
+        )
     return items

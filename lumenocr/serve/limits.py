@@ -28,7 +28,9 @@ T = TypeVar("T")
 class Admission:
     """Runs blocking work with bounded concurrency and a bounded queue."""
 
-    def __init__(self, max_concurrency: int, max_queue: int, timeout: float, retry_after: int, metrics: Metrics):
+    def __init__(
+        self, max_concurrency: int, max_queue: int, timeout: float, retry_after: int, metrics: Metrics
+    ):
         self.executor = ThreadPoolExecutor(max_concurrency, thread_name_prefix="lumenocr-serve")
         self.capacity = max_concurrency + max_queue
         self.timeout = timeout
@@ -46,9 +48,12 @@ class Admission:
         with self._lock:
             if self.admitted >= self.capacity:
                 self.metrics.rejected.inc()
-                raise APIError(503, "overloaded",
-                               f"the server is busy ({self.capacity} requests running or queued); retry later",
-                               {"Retry-After": str(self.retry_after)})
+                raise APIError(
+                    503,
+                    "overloaded",
+                    f"the server is busy ({self.capacity} requests running or queued); retry later",
+                    {"Retry-After": str(self.retry_after)},
+                )
             self.admitted += 1
             self._update_gauges()
         deadline = time.monotonic() + self.timeout
@@ -134,7 +139,15 @@ async def _send_413(send: Send, max_bytes: int) -> None:
     import json
 
     body = json.dumps(error_body("too_large", f"request body over the limit of {max_bytes:,} bytes")).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

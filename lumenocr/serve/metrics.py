@@ -10,7 +10,14 @@ from __future__ import annotations
 import os
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # OCR latencies span ~20 ms (one crop) to tens of seconds (a PDF).
@@ -27,16 +34,34 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter("lumenocr_http_requests_total", "HTTP requests by route and status",
-                                ("method", "route", "status"), registry=r)
-        self.latency = Histogram("lumenocr_http_request_duration_seconds", "HTTP request latency by route",
-                                 ("route",), buckets=LATENCY_BUCKETS, registry=r)
-        self.in_flight = Gauge("lumenocr_http_requests_in_flight", "HTTP requests being handled",
-                               registry=r, multiprocess_mode="livesum")
-        self.queue_depth = Gauge("lumenocr_queue_depth", "OCR requests admitted and waiting for a worker thread",
-                                 registry=r, multiprocess_mode="livesum")
-        self.rejected = Counter("lumenocr_rejected_total", "requests refused with 503 because the queue was full",
-                                registry=r)
+        self.requests = Counter(
+            "lumenocr_http_requests_total",
+            "HTTP requests by route and status",
+            ("method", "route", "status"),
+            registry=r,
+        )
+        self.latency = Histogram(
+            "lumenocr_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ("route",),
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "lumenocr_http_requests_in_flight",
+            "HTTP requests being handled",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.queue_depth = Gauge(
+            "lumenocr_queue_depth",
+            "OCR requests admitted and waiting for a worker thread",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.rejected = Counter(
+            "lumenocr_rejected_total", "requests refused with 503 because the queue was full", registry=r
+        )
         self.images = Counter("lumenocr_images_total", "images and PDF files read", registry=r)
         self.pages = Counter("lumenocr_pages_total", "pages (single images count one) read", registry=r)
 

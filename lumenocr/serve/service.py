@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import cv2
@@ -39,8 +39,15 @@ class Item:
     url: str | None = None
 
 
-def view(ocr, *, det_knobs: dict | None = None, use_cls: bool = True, use_rec: bool = True,
-         text_score: float | None = None, words: bool = False):
+def view(
+    ocr,
+    *,
+    det_knobs: dict | None = None,
+    use_cls: bool = True,
+    use_rec: bool = True,
+    text_score: float | None = None,
+    words: bool = False,
+):
     """A shallow copy of ``ocr`` with per-request options (the model sessions are shared)."""
     out = copy.copy(ocr)
     if det_knobs and ocr.detector is not None:
@@ -74,8 +81,13 @@ class OCRService:
         self.ready = threading.Event()
         self.load_error: str | None = None
         self.on_pages = on_pages or (lambda n: None)
-        self.url_policy = URLPolicy(config.allow_urls, config.url_allow_networks, config.url_max_bytes,
-                                    config.url_timeout, config.url_max_redirects)
+        self.url_policy = URLPolicy(
+            config.allow_urls,
+            config.url_allow_networks,
+            config.url_max_bytes,
+            config.url_timeout,
+            config.url_max_redirects,
+        )
         if ocr is not None and not config.warmup:
             self.ready.set()
 
@@ -114,7 +126,7 @@ class OCRService:
             pages=parse_page_spec(pages) if pages else None,
         )
 
-    def pages(self, item: Item, load: LoadOptions, deadline: float) -> Iterator[Page]:
+    def pages(self, item: Item, load: LoadOptions, deadline: float) -> Generator[Page, None, None]:
         """The pages of one input, within the page cap and the request's deadline."""
         from lumenocr.io.pdf import pdf_page_count
         from lumenocr.io.sources import iter_pages
@@ -122,36 +134,69 @@ class OCRService:
         data = self._bytes(item)
         cap = self.config.max_pages
         if load.pages is not None and len(load.pages) > cap:
-            raise APIError(413, "too_many_pages", f"{len(load.pages)} pages requested; at most {cap} per request")
+            raise APIError(
+                413, "too_many_pages", f"{len(load.pages)} pages requested; at most {cap} per request"
+            )
         if load.pages is None and data and sniff_format(data[:1024]) == "pdf":
             n = pdf_page_count(data, item.name)
             if n > cap:
-                raise APIError(413, "too_many_pages",
-                               f"{item.name}: PDF has {n} pages; at most {cap} per request: "
-                               f"choose some with the 'pages' option, e.g. pages=1-{cap}")
-        count = 0
-        for page in iter_pages(data, load, item.name):
-            count += 1
+                raise APIError(
+                    413,
+                    "too_many_pages",
+                    f"{item.name}: PDF has {n} pages; at most {cap} per request: "
+                    f"choose some with the 'pages' option, e.g. pages=1-{cap}",
+                )
+        for count, page in enumerate(iter_pages(data, load, item.name), 1):
             if count > cap:
-                raise APIError(413, "too_many_pages", f"{item.name}: more than {cap} pages; choose some with 'pages'")
+                raise APIError(
+                    413, "too_many_pages", f"{item.name}: more than {cap} pages; choose some with 'pages'"
+                )
             check_deadline(deadline)
             self.on_pages(1)
             yield page
 
     # -- work -------------------------------------------------------------------------------
     def run_ocr(self, items: list[Item], opts: OCROptions, deadline: float) -> list[dict]:
-        ocr = view(self.ocr, det_knobs=opts.det_knobs(), use_cls=opts.cls, text_score=opts.text_score,
-                   words=opts.boxes != "lines")
-        return self._pages_to_records(ocr, items, self._load_options(opts.pages, opts.pdf_dpi), deadline,
-                                      boxes=opts.boxes, det_only=False, page_image=opts.page_image)
+        ocr = view(
+            self.ocr,
+            det_knobs=opts.det_knobs(),
+            use_cls=opts.cls,
+            text_score=opts.text_score,
+            words=opts.boxes != "lines",
+        )
+        return self._pages_to_records(
+            ocr,
+            items,
+            self._load_options(opts.pages, opts.pdf_dpi),
+            deadline,
+            boxes=opts.boxes,
+            det_only=False,
+            page_image=opts.page_image,
+        )
 
     def run_det(self, items: list[Item], opts: DetOptions, deadline: float) -> list[dict]:
         ocr = view(self.ocr, det_knobs=opts.det_knobs(), use_rec=False)
-        return self._pages_to_records(ocr, items, self._load_options(opts.pages, opts.pdf_dpi), deadline,
-                                      boxes="lines", det_only=True, page_image=False)
+        return self._pages_to_records(
+            ocr,
+            items,
+            self._load_options(opts.pages, opts.pdf_dpi),
+            deadline,
+            boxes="lines",
+            det_only=True,
+            page_image=False,
+        )
 
-    def _pages_to_records(self, ocr, items: list[Item], load: LoadOptions, deadline: float, *, boxes: str,
-                          det_only: bool, page_image: bool) -> list[dict]:
+    def _pages_to_records(
+        self,
+        ocr,
+        items: list[Item],
+        load: LoadOptions,
+        deadline: float,
+        *,
+        boxes: str,
+        det_only: bool,
+        page_image: bool,
+    ) -> list[dict]:
         check_deadline(deadline)
         records = []
         for item in items:
@@ -171,7 +216,9 @@ class OCRService:
 
     def _crops(self, items: list[Item], deadline: float) -> list[tuple[Page, float]]:
         if len(items) > self.config.max_crops:
-            raise APIError(413, "too_many_inputs", f"{len(items)} crops; at most {self.config.max_crops} per request")
+            raise APIError(
+                413, "too_many_inputs", f"{len(items)} crops; at most {self.config.max_crops} per request"
+            )
         load = self._load_options()
         out = []
         for item in items:
@@ -183,7 +230,9 @@ class OCRService:
                     break
                 out.append((page, time.perf_counter() - t0))
         if len(out) > self.config.max_crops:
-            raise APIError(413, "too_many_inputs", f"{len(out)} crops; at most {self.config.max_crops} per request")
+            raise APIError(
+                413, "too_many_inputs", f"{len(out)} crops; at most {self.config.max_crops} per request"
+            )
         return out
 
     def run_rec(self, items: list[Item], _opts: CropOptions, deadline: float) -> list[dict]:
@@ -192,7 +241,10 @@ class OCRService:
         t0 = time.perf_counter()
         recs = self.ocr.recognize_crops([page.image for page, _ in crops])
         share = (time.perf_counter() - t0) / max(1, len(crops))
-        return [rec_record(page.source, rec, load_s + share, page.page) for (page, load_s), rec in zip(crops, recs)]
+        return [
+            rec_record(page.source, rec, load_s + share, page.page)
+            for (page, load_s), rec in zip(crops, recs)
+        ]
 
     def run_cls(self, items: list[Item], _opts: CropOptions, deadline: float) -> list[dict]:
         from lumenocr.pipeline.crop import upright
@@ -205,8 +257,12 @@ class OCRService:
         results = classifier([upright(page.image).image for page, _ in crops])
         out = []
         for (page, _), r in zip(crops, results):
-            record = {"image": page.source, "angle": 180 if classifier.is_flipped(r) else 0, "label": r.label,
-                      "score": round(float(r.score), 5)}
+            record = {
+                "image": page.source,
+                "angle": 180 if classifier.is_flipped(r) else 0,
+                "label": r.label,
+                "score": round(float(r.score), 5),
+            }
             if page.page is not None:
                 record["page"] = page.page
             out.append(record)

@@ -97,7 +97,9 @@ def plan(url: str, policy: URLPolicy) -> _Target:
     except ValueError as e:
         raise _refused(url, f"malformed URL ({e})") from None
     if parts.scheme not in ("http", "https"):
-        raise _refused(url, f"only http:// and https:// URLs are fetched, not {parts.scheme or 'a relative'!r} ones")
+        raise _refused(
+            url, f"only http:// and https:// URLs are fetched, not {parts.scheme or 'a relative'!r} ones"
+        )
     if not parts.hostname:
         raise _refused(url, "no host in URL")
     if parts.username or parts.password:
@@ -119,7 +121,9 @@ def plan(url: str, policy: URLPolicy) -> _Target:
 def fetch(url: str, policy: URLPolicy) -> bytes:
     """Download ``url`` under ``policy`` (blocking; run it off the event loop)."""
     if not policy.enabled:
-        raise APIError(400, "url_disabled", "fetching URLs is disabled on this server (start it with --allow-urls)")
+        raise APIError(
+            400, "url_disabled", "fetching URLs is disabled on this server (start it with --allow-urls)"
+        )
     deadline = time.monotonic() + policy.timeout
     current = url
     with httpx.Client(follow_redirects=False, timeout=policy.timeout, trust_env=False) as client:
@@ -127,23 +131,30 @@ def fetch(url: str, policy: URLPolicy) -> bytes:
             target = plan(current, policy)
             extensions = {"sni_hostname": target.sni} if target.sni else {}
             request = client.build_request(
-                "GET", target.url,
+                "GET",
+                target.url,
                 headers={"Host": target.host_header, "User-Agent": f"lumenocr/{__version__}"},
                 extensions=extensions,
             )
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
-                raise APIError(400, "url_timeout", f"{url}: download timed out after {policy.timeout:g} s") from None
+                raise APIError(
+                    400, "url_timeout", f"{url}: download timed out after {policy.timeout:g} s"
+                ) from None
             except httpx.HTTPError as e:
-                raise APIError(400, "url_failed", f"{url}: download failed ({type(e).__name__}: {e})") from None
+                raise APIError(
+                    400, "url_failed", f"{url}: download failed ({type(e).__name__}: {e})"
+                ) from None
             try:
                 if response.is_redirect:
                     location = response.headers.get("location", "")
                     current = urllib.parse.urljoin(current, location)
                     continue
                 if response.status_code != 200:
-                    raise APIError(400, "url_failed", f"{url}: the server answered HTTP {response.status_code}")
+                    raise APIError(
+                        400, "url_failed", f"{url}: the server answered HTTP {response.status_code}"
+                    )
                 return _read_capped(url, response, policy, deadline)
             finally:
                 response.close()
@@ -153,14 +164,18 @@ def fetch(url: str, policy: URLPolicy) -> bytes:
 def _read_capped(url: str, response: httpx.Response, policy: URLPolicy, deadline: float) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-        raise APIError(413, "too_large", f"{url}: {int(declared):,} bytes, over the limit of {policy.max_bytes:,}")
+        raise APIError(
+            413, "too_large", f"{url}: {int(declared):,} bytes, over the limit of {policy.max_bytes:,}"
+        )
     chunks: list[bytes] = []
     size = 0
     try:
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > policy.max_bytes:
-                raise APIError(413, "too_large", f"{url}: download exceeds the limit of {policy.max_bytes:,} bytes")
+                raise APIError(
+                    413, "too_large", f"{url}: download exceeds the limit of {policy.max_bytes:,} bytes"
+                )
             if time.monotonic() > deadline:
                 raise APIError(400, "url_timeout", f"{url}: download took longer than {policy.timeout:g} s")
             chunks.append(chunk)
