@@ -61,6 +61,10 @@ def view(
     if text_score is not None:
         changes["text_score"] = text_score
     out.options = dataclasses.replace(ocr.options, **changes)
+    # The stages hold the predictors they run: rebuild the default ones for this view and keep
+    # any stage inserted after construction (document stages) where it was.
+    fresh = {stage.name: stage for stage in out.default_stages()}
+    out.stages = tuple(fresh.get(stage.name, stage) for stage in ocr.stages)
     return out
 
 
