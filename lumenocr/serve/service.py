@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from lumenocr.io.image import LoadOptions, Page, parse_page_spec, sniff_format
-from lumenocr.io.writers import ocr_record, rec_record
+from lumenocr.io.writers import rec_record
 from lumenocr.serve.config import ServeConfig
 from lumenocr.serve.errors import APIError
 from lumenocr.serve.options import CropOptions, DetOptions, OCROptions
@@ -212,7 +212,7 @@ class OCRService:
                     break
                 result = ocr.ocr_image(page.image, source=page.source, page=page.page)
                 result.seconds = time.perf_counter() - t0  # decoding included, as in the CLI
-                record = ocr_record(result, boxes, det_only=det_only)
+                record = result.to_dict(boxes, det_only=det_only)  # the one serializer, as the CLI
                 if page_image:
                     record["page_image"] = jpeg_data_url(page.image)
                 records.append(record)
