@@ -22,6 +22,7 @@ from lumenocr.postprocess.cls import ClsPostProcess
 from lumenocr.postprocess.db import DBPostProcess
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
 from lumenocr.runtime.onnx import RuntimeOptions
+from lumenocr.serve.config import ServeConfig
 from lumenocr.synth.config import DetSynthConfig, RecSynthConfig, det_config, rec_config
 
 # Values that the generic rule below cannot invent (choices, paths, constrained numbers).
@@ -68,6 +69,15 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("RecSynthConfig", "image_format"): "png",
     ("DetSynthConfig", "label_level"): "word",
     ("DetSynthConfig", "image_format"): "png",
+    ("ServeConfig", "model"): "ppocrv5-mobile",
+    ("ServeConfig", "det_model"): "det.onnx",
+    ("ServeConfig", "rec_model"): "rec.onnx",
+    ("ServeConfig", "cls_model"): "cls.onnx",
+    ("ServeConfig", "dictionary"): "keys.txt",
+    ("ServeConfig", "providers"): ("cuda", "cpu"),
+    ("ServeConfig", "threads"): 2,
+    ("ServeConfig", "url_allow_networks"): ("10.0.0.0/8",),
+    ("ServeConfig", "api_keys"): ("k1",),
 }
 
 
@@ -142,6 +152,7 @@ FLAT = [
     OCROptions,
     RuntimeOptions,
     LoadOptions,
+    ServeConfig,
 ]
 
 

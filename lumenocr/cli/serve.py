@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 
@@ -55,7 +56,9 @@ def register(subparsers) -> None:
         "--dict", metavar="FILE", help="character dictionary for a recognizer that carries none"
     )
     models.add_argument(
-        "--providers", default="cpu", metavar="LIST", help="ONNX Runtime providers, e.g. cuda,cpu"
+        "--providers",
+        metavar="LIST",
+        help="engine / execution providers in order of preference, as for `lumenocr ocr` (default: auto)",
     )
     models.add_argument(
         "--threads",
@@ -150,7 +153,9 @@ def config_from_args(args):
         rec_model=args.rec_model,
         cls_model=args.cls_model,
         dictionary=args.dict,
-        providers=tuple(s.strip() for s in args.providers.split(",") if s.strip()),
+        providers=tuple(s.strip() for s in args.providers.split(",") if s.strip())
+        if args.providers
+        else None,
         threads=args.threads,
         max_concurrency=args.max_concurrency,
         max_queue=args.max_queue,
@@ -188,18 +193,24 @@ def run(args) -> int:
     os.environ[ENV_VAR] = config.to_env()
     if config.api_keys:
         os.environ[API_KEYS_ENV] = ",".join(config.api_keys)
+    metrics_dir = None
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # One /metrics view over all workers (prometheus-client multiprocess mode).
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lumenocr-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="lumenocr-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     print(f"lumenocr serve: http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr, flush=True)
-    uvicorn.run(
-        "lumenocr.serve.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=int(config.request_timeout),
-        proxy_headers=True,
-    )
+    try:
+        uvicorn.run(
+            "lumenocr.serve.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=int(config.request_timeout),
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

@@ -7,12 +7,12 @@ uvicorn worker runs with exactly the settings the command was given.
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import json
 import os
 from dataclasses import dataclass
 
+from lumenocr.config_utils import from_dict, to_dict
 from lumenocr.errors import ConfigError
 
 #: Environment variable that carries the JSON settings to uvicorn worker processes.
@@ -37,7 +37,7 @@ class ServeConfig:
     rec_model: str | None = None
     cls_model: str | None = None
     dictionary: str | None = None
-    providers: tuple[str, ...] = ("cpu",)
+    providers: tuple[str, ...] | None = None  # None: the library default (RuntimeOptions)
     threads: int | None = None
     max_concurrency: int = 2
     max_queue: int = 16
@@ -95,15 +95,16 @@ class ServeConfig:
             "rec_model": self.rec_model,
             "cls_model": self.cls_model,
             "dictionary": self.dictionary,
-            "providers": self.providers,
             "threads": self.threads or max(1, cores // self.max_concurrency),
         }
         if self.model:
             kw["model"] = self.model
+        if self.providers:
+            kw["providers"] = self.providers
         return kw
 
     def to_env(self) -> str:
-        data = dataclasses.asdict(self)
+        data = to_dict(self)
         data["api_keys"] = []  # keys travel in API_KEYS_ENV, see from_env
         return json.dumps(data)
 
@@ -111,10 +112,7 @@ class ServeConfig:
     def from_env(cls) -> ServeConfig:
         """The settings a worker process was started with (defaults when none were set)."""
         data = json.loads(os.environ.get(ENV_VAR) or "{}")
-        for name in ("providers", "url_allow_networks", "api_keys"):
-            if name in data:
-                data[name] = tuple(data[name])
         keys = [k.strip() for k in os.environ.get(API_KEYS_ENV, "").split(",") if k.strip()]
         if keys:
-            data["api_keys"] = tuple(keys)
-        return cls(**data)
+            data["api_keys"] = keys
+        return from_dict(cls, data, ENV_VAR)
