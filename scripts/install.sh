@@ -5,23 +5,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step says what it does; pip shows its own progress (one line per package), so a
+# first install that takes minutes is never silent.
+step() { echo "==> $*" >&2; }
+
 # chromium: the web page test drives Debian's browser with Playwright (never `playwright install`).
 APT_PACKAGES="fonts-noto-cjk fonts-dejavu-core fonts-liberation chromium"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null
+    step "installing Debian packages:$missing"
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
   else
     echo "note: install$missing (e.g. sudo apt-get install$missing) (fonts: synthetic data and CJK drawing; chromium: the web page test)" >&2
   fi
 fi
 
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
+if [ ! -x .venv/bin/python ]; then
+  step "creating the virtual environment .venv"
+  "$PY" -m venv .venv
+fi
+step "upgrading pip"
+.venv/bin/python -m pip install --upgrade pip
 # torch is pinned to the CPU build in the [train] extra.
-.venv/bin/python -m pip install -q -e ".[train,synth,serve,dev,openvino]"
+step "installing lumenocr with its train, synth, serve, dev and openvino extras (the first time takes a few minutes)"
+.venv/bin/python -m pip install -e ".[train,synth,serve,dev,openvino]"
 # PP-OCRv4 weights: their carrier wheel wants the GUI opencv-python, so take the files only.
-.venv/bin/python -m pip install -q --no-deps "rapidocr-onnxruntime==1.4.4"
-echo "lumenocr installed in .venv"
+step "installing the PP-OCRv4 model files (rapidocr-onnxruntime, without its dependencies)"
+.venv/bin/python -m pip install --no-deps "rapidocr-onnxruntime==1.4.4"
+step "lumenocr installed in .venv"

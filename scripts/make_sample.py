@@ -1,7 +1,7 @@
 """Write a sample image to try lumenocr on: English and Chinese lines, slightly rotated.
 
-python scripts/make_sample.py sample.png
-lumenocr ocr sample.png --vis out/
+python scripts/make_sample.py              # writes out/sample.png (out/ is git-ignored)
+lumenocr ocr out/sample.png --vis out/vis/
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "output", nargs="?", default="sample.png", help="where to write it (default sample.png)"
+        "output", nargs="?", default="out/sample.png", help="where to write it (default out/sample.png)"
     )
     parser.add_argument("--angle", type=float, default=2.0, help="rotation in degrees (default 2)")
     parser.add_argument("--font", help="font file (default: a CJK-capable system font)")
