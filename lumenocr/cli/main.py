@@ -8,8 +8,11 @@ modules import heavy dependencies (torch, fonts) only inside ``func`` so that
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
+import warnings
+from collections.abc import Iterator
 
 from lumenocr.errors import LumenOCRError
 
@@ -45,6 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _warnings_as_lines(command: str) -> Iterator[None]:
+    """Show warnings as one ``lumenocr CMD: warning: ...`` line each, without Python's
+    file/line prefix and source echo (a user is not debugging lumenocr)."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"lumenocr {command}: warning: {message}", file=file or sys.stderr, flush=True)
+
+    saved = warnings.showwarning
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -52,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with _warnings_as_lines(args.command):
+            return int(args.func(args) or 0)
     except LumenOCRError as e:
         print(f"lumenocr {args.command}: error: {e}", file=sys.stderr)
         return 2

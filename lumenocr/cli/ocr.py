@@ -150,7 +150,10 @@ def register(subparsers) -> None:
         "--pdf-dpi", type=int, default=200, metavar="DPI", help="PDF rendering resolution (200)"
     )
     perf.add_argument(
-        "--threads", type=int, metavar="N", help="ONNX Runtime threads per process (default: all cores)"
+        "--threads",
+        type=int,
+        metavar="N",
+        help="ONNX Runtime threads per process (default and most: the CPUs this process may use)",
     )
     perf.add_argument(
         "--workers",
@@ -253,6 +256,7 @@ def run(args) -> int:
     from lumenocr.io.image import LoadOptions
     from lumenocr.io.sources import expand_inputs
     from lumenocr.io.writers import open_writer
+    from lumenocr.runtime.cpu import resolve_threads
 
     _check_args(args)
     started = time.perf_counter()
@@ -283,7 +287,8 @@ def run(args) -> int:
 
         get_font(12, args.font)  # a bad --font is a usage error, found before any work
     workers = min(args.workers, len(files))
-    threads = args.threads if workers == 1 else (args.threads or 1)
+    # Processes x threads never exceed the CPUs this process may use (cgroup quota included).
+    threads = args.threads if workers == 1 else resolve_threads(args.threads, processes=workers)
     kwargs = ocr_kwargs(args, threads)
 
     from lumenocr.pipeline.system import OCR

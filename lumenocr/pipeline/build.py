@@ -22,6 +22,7 @@ from lumenocr.pipeline.cls import TextClassifier
 from lumenocr.pipeline.det import TextDetector
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE, TextRecognizer, _num_classes
 from lumenocr.postprocess.registry import build_decoder
+from lumenocr.runtime.cpu import available_cpus, resolve_threads
 from lumenocr.runtime.engine import Engine, FileEngine
 from lumenocr.runtime.factory import create_engine
 from lumenocr.runtime.metadata import ModelMeta
@@ -146,8 +147,9 @@ def build_recognizer(
     model that carries none)."""
     # Recognition runs independent batches in parallel on single-threaded sessions (see
     # TextRecognizer.recognize); ``runtime.threads`` becomes the number of such workers,
-    # each with a stream of its own.
-    workers = runtime.threads or available_cores()
+    # each with a stream of its own, never more than the CPUs this process may use
+    # (workers x 1 intra-op thread each).
+    workers = resolve_threads(runtime.threads)
     engine = load_engine(ref, "rec", dataclasses.replace(runtime, threads=1, streams=workers))
     if dictionary is None and not _is_file_ref(ref):
         zoo_dict = get_spec(str(ref)).rec.dictionary
@@ -157,8 +159,5 @@ def build_recognizer(
 
 
 def available_cores() -> int:
-    """CPU cores this process may run on (respects affinity masks and container limits)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """CPU cores this process may run on (affinity mask and cgroup CPU quota)."""
+    return available_cpus()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from lumenocr.errors import ConfigError, ModelError
+from lumenocr.runtime.cpu import intra_op_threads
 from lumenocr.runtime.metadata import ModelMeta
 
 PROVIDER_ALIASES = {
@@ -30,7 +31,8 @@ ENGINE_NAMES = ("auto", "openvino")
 class RuntimeOptions:
     """How ONNX Runtime runs the models.
 
-    threads: intra-op threads per session (``None``: all physical cores the engine sees).
+    threads: intra-op threads per session (``None``: as many as the CPUs this process may
+    use, see :mod:`lumenocr.runtime.cpu`; more than that is lowered, with a warning).
     providers: preference list. ``"auto"`` (the default) runs the OpenVINO engine when the
     ``openvino`` package is installed and ONNX Runtime's CPU provider otherwise;
     ``"openvino"`` asks for the OpenVINO engine (an error when it is not installed); other
@@ -87,10 +89,9 @@ class OnnxEngine:
             raise ModelError(f"model file not found: {path}")
         so = ort.SessionOptions()
         so.log_severity_level = 3
-        if options.threads is not None:
-            if options.threads < 1:
-                raise ConfigError(f"threads must be >= 1, got {options.threads}")
-            so.intra_op_num_threads = options.threads
+        threads = intra_op_threads(options.threads)
+        if threads is not None:
+            so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.enable_cpu_mem_arena = options.mem_arena

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lumenocr.errors import ConfigError, ModelError
+from lumenocr.runtime.cpu import intra_op_threads
 from lumenocr.runtime.metadata import CHARACTER_KEY, META_KEY, ModelMeta
 from lumenocr.runtime.onnx import RuntimeOptions
 
@@ -89,8 +90,9 @@ class OpenVinoEngine:
             "PERFORMANCE_HINT": "LATENCY",
             "NUM_STREAMS": options.streams,
         }
-        if options.threads is not None:
-            config["INFERENCE_NUM_THREADS"] = options.threads * options.streams
+        threads = intra_op_threads(options.threads)  # capped to the CPUs this process may use
+        if threads is not None:
+            config["INFERENCE_NUM_THREADS"] = threads * options.streams
         try:
             self.compiled = core.compile_model(model, "CPU", config)
         except Exception as e:
