@@ -138,7 +138,7 @@ class OCRResult:
     rows: list[list[int]] = field(default_factory=list)
     # Document level (empty unless a document stage ran): blocks in reading order, the page turn.
     blocks: list[Block] = field(default_factory=list)
-    angle: int = 0  # degrees the input was turned clockwise to read it (0, 90, 180, 270)
+    angle: int = 0  # how far the page content is turned clockwise in the input (0, 90, 180, 270)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per pipeline stage
 
     @property

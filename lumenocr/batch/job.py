@@ -28,6 +28,8 @@ class BatchJob:
     vis_dir: str | None = None
     font: str | None = None
     rec_chunk: int = REC_CHUNK
+    #: What ``Outcome.text`` holds: ``text`` (rows in reading order), ``md`` or ``html``.
+    text_format: str = "text"
 
 
 @dataclass

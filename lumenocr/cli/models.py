@@ -28,6 +28,8 @@ def register(subparsers) -> None:
 
 def _files(spec) -> list:
     """Every file a model needs (detector, recognizer, its dictionary, direction classifier)."""
+    if not hasattr(spec, "det"):  # a document model: one file
+        return [spec.file]
     refs = [spec.det.file, spec.rec.file, spec.cls.file]
     if spec.rec.dictionary is not None:
         refs.append(spec.rec.dictionary)
@@ -36,8 +38,10 @@ def _files(spec) -> list:
 
 def _specs() -> list:
     from lumenocr.zoo import MODELS
+    from lumenocr.zoo.documents import DOC_MODELS
 
-    return list({s.name: s for s in MODELS.values()}.values())  # aliases point at the same spec
+    ocr = list({s.name: s for s in MODELS.values()}.values())  # aliases point at the same spec
+    return ocr + list(DOC_MODELS.values())
 
 
 def model_status(spec) -> tuple[bool, str]:

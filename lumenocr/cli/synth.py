@@ -40,6 +40,12 @@ def register(subparsers) -> None:
             metavar="DIR",
             help="images to crop backgrounds from",
         )
+        if kind == "det":
+            p.add_argument(
+                "--columns",
+                metavar="N[-M]",
+                help="article pages with N (to M) text columns; label.txt lists lines in reading order",
+            )
         if kind == "rec":
             p.add_argument(
                 "--handwriting", metavar="DIR", help="single-character images to compose lines from"
@@ -70,9 +76,24 @@ def apply_overrides(cfg, args: argparse.Namespace):
             effects, background_dirs=list(effects.background_dirs) + list(args.backgrounds)
         )
     changes = {"fonts": fonts, "text": text, "effects": effects}
+    if getattr(args, "columns", None):
+        changes["columns"] = _column_range(args.columns)
     if getattr(args, "handwriting", None):
         changes["handwriting"] = dataclasses.replace(cfg.handwriting, char_dir=args.handwriting)
     return dataclasses.replace(cfg, **changes)
+
+
+def _column_range(spec: str) -> list[int]:
+    from lumenocr.errors import ConfigError
+
+    try:
+        lo, _, hi = spec.partition("-")
+        rng = [int(lo), int(hi or lo)]
+    except ValueError:
+        raise ConfigError(f"--columns takes N or N-M (e.g. 2 or 2-3), got {spec!r}") from None
+    if not 1 <= rng[0] <= rng[1] <= 6:
+        raise ConfigError(f"--columns must be between 1 and 6 with N <= M, got {spec!r}")
+    return rng
 
 
 def run(args: argparse.Namespace) -> int:

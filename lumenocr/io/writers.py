@@ -23,7 +23,7 @@ from typing import TextIO
 from lumenocr.errors import ConfigError
 from lumenocr.results import OCRResult, RecResult
 
-FORMATS = ("jsonl", "json", "txt")
+FORMATS = ("jsonl", "json", "txt", "md", "html")
 
 
 def ocr_record(result: OCRResult, boxes: str = "lines", det_only: bool = False) -> dict:
@@ -123,6 +123,40 @@ class TextWriter(ResultWriter):
         self.stream.write(text + "\n" if text else "")
 
 
+class MarkdownWriter(TextWriter):
+    """Markdown per page (``text`` is the page's Markdown); several pages are separated by a
+    rule and an HTML comment naming the image and page."""
+
+    def _write(self, record: dict, text: str) -> None:
+        if self.headers or record.get("page") is not None:
+            page = record.get("page")
+            where = f"{record.get('image')}" + (f" page {page}" if page is not None else "")
+            self.stream.write(("\n---\n\n" if self.count else "") + f"<!-- {where} -->\n\n")
+        self.stream.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+class HtmlWriter(ResultWriter):
+    """One HTML document; each page's fragment (``text``) in an ``<article>`` titled by its image."""
+
+    def _write(self, record: dict, text: str) -> None:
+        import html
+
+        if self.count == 0:
+            self.stream.write(
+                '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>lumenocr</title></head><body>\n'
+            )
+        page = record.get("page")
+        title = html.escape(str(record.get("image"))) + (f" (page {page})" if page is not None else "")
+        self.stream.write(f'<article>\n<h1 class="source">{title}</h1>\n{text}</article>\n')
+
+    def _finish(self) -> None:
+        if self.count == 0:
+            self.stream.write(
+                '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>lumenocr</title></head><body>\n'
+            )
+        self.stream.write("</body></html>\n")
+
+
 def open_writer(path: str | None, fmt: str | None = None, headers: bool = False) -> ResultWriter:
     """A writer to ``path`` (``None`` or ``"-"``: standard output) in ``fmt`` (see :func:`format_for`)."""
     fmt = format_for(None if path in (None, "-") else path, fmt)
@@ -141,4 +175,8 @@ def open_writer(path: str | None, fmt: str | None = None, headers: bool = False)
         return JsonlWriter(stream, owns)
     if fmt == "json":
         return JsonWriter(stream, owns)
+    if fmt == "md":
+        return MarkdownWriter(stream, owns, headers=headers)
+    if fmt == "html":
+        return HtmlWriter(stream, owns)
     return TextWriter(stream, owns, headers=headers)

@@ -52,12 +52,36 @@ def reading_order(polygons: Sequence) -> list[list[int]]:
     return _pipeline_reading_order([np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in polygons])[1]
 
 
-def page_text(polygons: Sequence, texts: Sequence[str], ignore: Sequence[bool] | None = None) -> str:
-    """The text of a page in reading order, rows separated by newlines (don't-care boxes skipped)."""
+def page_text(
+    polygons: Sequence, texts: Sequence[str], ignore: Sequence[bool] | None = None, order: str = "rows"
+) -> str:
+    """The text of a page in reading order, rows separated by newlines (don't-care boxes skipped).
+
+    ``order="columns"`` reads blocks column by column as the pipeline's ``layout="columns"``
+    does (:func:`lumenocr.document.blocks.build_blocks`); ``"rows"`` reads rows across the page.
+    """
     keep = [i for i in range(len(texts)) if not (ignore is not None and ignore[i])]
-    rows = reading_order([polygons[i] for i in keep])
+    if order == "columns":
+        rows = _column_rows([polygons[i] for i in keep], [texts[i] for i in keep])
+    elif order == "rows":
+        rows = reading_order([polygons[i] for i in keep])
+    else:
+        raise ValueError(f"page_text: order must be 'rows' or 'columns', got {order!r}")
     lines = [" ".join(texts[keep[k]] for k in row if texts[keep[k]].strip()) for row in rows]
     return "\n".join(line for line in lines if line)
+
+
+def _column_rows(polygons: Sequence, texts: Sequence[str]) -> list[list[int]]:
+    from lumenocr.document.blocks import build_blocks
+    from lumenocr.results import TextLine
+
+    if not polygons:
+        return []
+    lines = [TextLine(np.asarray(p, np.float64).reshape(-1, 2).tolist(), t) for p, t in zip(polygons, texts)]
+    pts = np.concatenate([np.asarray(ln.points) for ln in lines])
+    size = (int(pts[:, 1].max()) + 1, int(pts[:, 0].max()) + 1)
+    order, rows, _ = build_blocks(lines, size)
+    return [[order[k] for k in r] for r in rows]
 
 
 def _words(text: str, mode: str) -> list[str]:

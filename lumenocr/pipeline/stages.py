@@ -47,7 +47,7 @@ class PageState:
     source: str | None = None
     page: int | None = None
     to_input: np.ndarray = field(default_factory=lambda: np.eye(3))
-    angle: int = 0  # degrees the input was turned clockwise to make it upright (0/90/180/270)
+    angle: int = 0  # how far the page content is turned clockwise in the input (0/90/180/270)
     polygons: list[np.ndarray] = field(default_factory=list)  # detected regions
     det_scores: list[float] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
@@ -195,10 +195,19 @@ class ReadingOrderStage:
             # Most lines read upside down: the page is, so order them in its own frame
             # (otherwise the last line comes first). Boxes stay in image coordinates.
             points = [np.array([w, h]) - p for p in points]
-        order, rows = reading_order(points)
+        order, rows = reading_order(points, vertical=[is_vertical_line(ln) for ln in lines])
         pos = {old: new for new, old in enumerate(order)}
         page.lines = [lines[i] for i in order]
         page.rows = [[pos[i] for i in r] for r in rows]
+
+
+def is_vertical_line(line: TextLine) -> bool:
+    """A top-to-bottom column of text: a tall box (as the crop rule reads it) with several characters."""
+    from lumenocr.pipeline.crop import VERTICAL_RATIO
+
+    p = np.asarray(line.points, dtype=np.float64).reshape(-1, 2)
+    w, h = np.ptp(p[:, 0]), np.ptp(p[:, 1])
+    return bool(h >= VERTICAL_RATIO * w and len(line.text.strip()) >= 2)
 
 
 def run_stages(stages: Sequence[Stage], page: PageState) -> PageState:

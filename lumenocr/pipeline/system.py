@@ -46,6 +46,10 @@ class OCR:
     >>> result = OCR()("page.png")        # doctest: +SKIP
     >>> print(result.text)                  # doctest: +SKIP
 
+    Document stages: ``orientation`` turns 90/180/270-degree pages upright (default: on when
+    its model is installed), ``layout=True`` groups lines into ordered layout blocks
+    (``"columns"``: from white space, no model), ``tables=True`` reads table structure.
+
     ``model`` names a zoo model; ``det_model`` / ``rec_model`` / ``cls_model`` override one
     part with another zoo name or an ONNX file path; ``dictionary`` a keys file for a
     recognizer that does not carry its own. One instance is safe to share between threads.
@@ -70,6 +74,9 @@ class OCR:
         beam_width: int = 0,
         cls_thresh: float | None = None,
         load_options=None,
+        orientation: bool | None = None,
+        layout: bool | str = False,
+        tables: bool = False,
         **det_knobs,
     ):
         unknown = set(det_knobs) - DET_KNOBS
@@ -78,8 +85,13 @@ class OCR:
                 f"unknown option(s) {', '.join(sorted(map(repr, unknown)))}; detection knobs are: "
                 f"{', '.join(sorted(DET_KNOBS))}"
             )
-        self.options = OCROptions(text_score, words)
         runtime = RuntimeOptions(threads=threads, providers=tuple(providers))
+        from lumenocr.document.pipeline import DocumentOptions, add_document_stages
+
+        # Orientation turns pages before detection: nothing to turn when each input is one line.
+        self.document = DocumentOptions.make(orientation if use_det else False, layout, tables)
+        # Tables place text cell by cell: a detected line may run across cells, its words not.
+        self.options = OCROptions(text_score, words or self.document.tables)
         self.detector = build_detector(det_model or model, runtime, **det_knobs) if use_det else None
         self.classifier = build_classifier(cls_model or model, runtime, cls_thresh) if use_cls else None
         self.recognizer = (
@@ -90,7 +102,7 @@ class OCR:
         self.load_options = load_options
         #: The stages :meth:`ocr_image` runs, in order; insert document stages with
         #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
-        self.stages: tuple[Stage, ...] = self.default_stages()
+        self.stages: tuple[Stage, ...] = add_document_stages(self.default_stages(), self.document, runtime)
 
     # -- inputs -------------------------------------------------------------------------------
     def _pages(self, source) -> Generator[Page, None, None]:

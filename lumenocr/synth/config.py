@@ -142,6 +142,10 @@ class DetSynthConfig:
         default_factory=lambda: {"paragraph": 3.0, "table": 1.5, "scatter": 1.5}
     )
     blocks: list[int] = field(default_factory=lambda: [3, 8])  # text blocks per page
+    # Columns per page [min, max]: pages drawn with 2+ columns are articles (optional header,
+    # full-width title, paragraphs flowing column by column, optional footer) whose label.txt
+    # lists the lines in exact reading order.
+    columns: list[int] = field(default_factory=lambda: [1, 1])
     page_rotate_prob: float = 0.2
     page_rotate: list[float] = field(default_factory=lambda: [-5.0, 5.0])  # whole-page rotation, degrees
     page_perspective_prob: float = 0.2
@@ -203,7 +207,7 @@ def _check_weights(where: str, name: str, value: Any, allowed: set[str]) -> None
 
 
 _RANGES = {"size", "spacing", "rotate", "curve", "blur", "noise", "jpeg_quality", "height", "margin", "width"}
-_RANGES |= {"aspect", "blocks", "page_rotate"}
+_RANGES |= {"aspect", "blocks", "page_rotate", "columns"}
 GENERATORS = {"words", "numbers", "dates", "prices", "codes", "chinese", "random"}
 BACKGROUNDS = {"solid", "gradient", "noise", "image"}
 LAYOUTS = {"paragraph", "table", "scatter"}

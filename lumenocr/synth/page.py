@@ -103,7 +103,10 @@ class PageSynth:
         rects = _Rects()
         names = sorted(k for k, v in cfg.layouts.items() if v > 0)
         weights = np.array([cfg.layouts[k] for k in names], float)
-        n_blocks = int(rng.integers(cfg.blocks[0], cfg.blocks[1] + 1))
+        n_cols = int(rng.integers(cfg.columns[0], cfg.columns[1] + 1))
+        n_blocks = 0 if n_cols > 1 else int(rng.integers(cfg.blocks[0], cfg.blocks[1] + 1))
+        if n_cols > 1:
+            self._columns(rng, page, n_cols, lines)
         for _ in range(n_blocks):
             layout = names[int(rng.choice(len(names), p=weights / weights.sum()))]
             block = self._block_rect(rng, w, h, rects, layout)
@@ -223,6 +226,61 @@ class PageSynth:
                 x = x0
             self._place(rng, page, layer, x, y, color, lines)
             y += leading
+
+    def _columns(self, rng, page, n_cols: int, lines: list[PageLine]) -> None:
+        """An article page: optional running header, a full-width title, ``n_cols`` columns of
+        paragraphs filled one column after the other, optional footer. Lines are recorded in
+        reading order (header, title, column 1 top to bottom, column 2, ..., footer)."""
+        h, w = page.shape[:2]
+        mx, my = w * rng.uniform(0.05, 0.08), h * rng.uniform(0.04, 0.06)
+        size = int(
+            np.clip(self.maker.font_size(rng), self.cfg.fonts.size[0], max(self.cfg.fonts.size[0], 22))
+        )
+        color = self._color(rng, page, (0, 0, w, h))
+        look = self._block_look(rng, size, None)
+        small = max(self.cfg.fonts.size[0], int(size * 0.8))
+
+        def line(max_w: float, sz: int, long: bool = True):
+            made = self.flat_maker.make(
+                rng, size=sz, geometry=False, max_width=max_w, allow_vertical=False, long=long, **look
+            )
+            return None if made is None else made[0]
+
+        y_top, y_bottom = my, h - my
+        header = line((w - 2 * mx) * 0.5, small, long=False) if rng.random() < 0.5 else None
+        footer = line((w - 2 * mx) * 0.3, small, long=False) if rng.random() < 0.5 else None
+        if header is not None:
+            self._place(rng, page, header, mx, y_top, color, lines)
+            y_top += header.mask.shape[0] + size * 2.0
+        if rng.random() < 0.8:
+            big = min(int(size * 1.6), self.cfg.fonts.size[1])
+            title = line(w - 2 * mx, big, long=False)
+            if title is not None and title.mask.shape[1] <= w - 2 * mx:
+                self._place(
+                    rng, page, title, mx + (w - 2 * mx - title.mask.shape[1]) / 2, y_top, color, lines
+                )
+                y_top += title.mask.shape[0] + size * 1.8
+        if footer is not None:
+            y_bottom -= footer.mask.shape[0] + size * 2.0
+        gutter = w * rng.uniform(0.04, 0.07)
+        col_w = (w - 2 * mx - (n_cols - 1) * gutter) / n_cols
+        leading = size * rng.uniform(1.3, 1.6)
+        for c in range(n_cols):
+            x = mx + c * (col_w + gutter)
+            y = y_top
+            while y + leading <= y_bottom:
+                layer = line(col_w, size, long=rng.random() < 0.85)
+                if layer is None:
+                    break
+                if layer.mask.shape[1] <= col_w:
+                    self._place(rng, page, layer, x, y, color, lines)
+                y += leading
+                if rng.random() < 0.12:
+                    y += leading * 0.8  # paragraph break
+        if footer is not None:
+            self._place(
+                rng, page, footer, w - mx - footer.mask.shape[1], h - my - footer.mask.shape[0], color, lines
+            )
 
     def _block_look(self, rng, size: int, kind: str | None) -> dict:
         """One font, letter spacing and weight for all lines of a paragraph or table."""

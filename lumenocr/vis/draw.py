@@ -138,6 +138,10 @@ def draw_result(
         cv2.polylines(right, [poly], True, color, thickness, cv2.LINE_AA)
         if text:
             _paste_text(right, to_quad(points), text, font_path)
+    if result.blocks:
+        from lumenocr.vis.blocks import draw_blocks
+
+        draw_blocks(left, result, thickness)
     gap = np.full((h, max(2, w // 100), 3), 200, np.uint8)  # a thin grey rule between the halves
     return np.ascontiguousarray(np.hstack([left, gap, right]))
 

@@ -1,0 +1,87 @@
+"""Document options and the stages they add to the line pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lumenocr.errors import ConfigError
+from lumenocr.pipeline.stages import Stage, insert_stage
+from lumenocr.runtime.onnx import RuntimeOptions
+
+#: ``layout`` values: off, layout model regions + column order, or white-space blocks only.
+LAYOUT_MODES = ("off", "model", "columns")
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    """Which document stages run.
+
+    orientation: turn 90/180/270-degree pages upright before detection (``None``: on when its
+    model is installed). layout: ``"model"`` groups lines into layout regions (CDLA classes)
+    ordered column by column; ``"columns"`` does the same from white space alone (no model);
+    ``"off"`` keeps the flat line order. tables: read table structure (implies ``layout="model"``).
+    """
+
+    orientation: bool | None = None
+    layout: str = "off"
+    tables: bool = False
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUT_MODES:
+            raise ConfigError(f"layout must be one of {', '.join(LAYOUT_MODES)}, got {self.layout!r}")
+
+    @classmethod
+    def make(
+        cls, orientation: bool | None = None, layout: bool | str | None = False, tables: bool = False
+    ) -> DocumentOptions:
+        """Options from the API's forms: ``layout`` True/False/None or a mode name."""
+        if isinstance(layout, bool) or layout is None:
+            mode = "model" if layout else "off"
+        else:
+            mode = layout
+        if tables and mode != "model":
+            mode = "model"  # table regions come from the layout model
+        return cls(orientation, mode, tables)
+
+
+def orientation_available() -> bool:
+    """Whether the page-orientation model's carrier wheel is installed (no file access)."""
+    from importlib import metadata
+
+    from lumenocr.zoo.documents import DOC_MODELS
+
+    try:
+        metadata.distribution(DOC_MODELS["orientation"].file.distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def add_document_stages(
+    stages: Sequence[Stage], options: DocumentOptions, runtime: RuntimeOptions | None = None
+) -> tuple[Stage, ...]:
+    """``stages`` (the line pipeline) with the document stages ``options`` ask for."""
+    out = tuple(stages)
+    names = [s.name for s in out]
+    orientation = options.orientation
+    if orientation is None:
+        orientation = orientation_available()
+    if orientation and "detect" in names:
+        from lumenocr.document.orientation import OrientationStage, PageOrienter
+
+        out = insert_stage(out, OrientationStage(PageOrienter.from_zoo(runtime=runtime)), before="detect")
+    if options.layout != "off":
+        from lumenocr.document.blocks import LayoutStage
+
+        detector = None
+        if options.layout == "model":
+            from lumenocr.document.layout import LayoutDetector
+
+            detector = LayoutDetector.from_zoo(runtime=runtime)
+        out = insert_stage(out, LayoutStage(detector), after="order")
+    if options.tables:
+        from lumenocr.document.table import TableRecognizer, TableStage
+
+        out = insert_stage(out, TableStage(TableRecognizer.from_zoo(runtime=runtime)), after="layout")
+    return out
