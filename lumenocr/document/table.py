@@ -92,8 +92,29 @@ class TableRecognizer:
         return TableStructure(tokens, boxes, float(np.mean(scores)) if scores else 0.0)
 
     def __call__(self, image: np.ndarray) -> TableStructure:
-        x, size = self.preprocess(image)
-        return self.decode(self.engine(x), size)
+        """Structure of the table in ``image`` (BGR uint8); cell boxes in ``image`` pixels.
+
+        Blank margins are trimmed first (to 8 px around the ink): the model was trained on
+        tight crops and invents empty title and footer rows in wide margins."""
+        x0, y0, crop = trim_margins(image)
+        x, size = self.preprocess(crop)
+        st = self.decode(self.engine(x), size)
+        st.cell_boxes = [b + [x0, y0] for b in st.cell_boxes]
+        return st
+
+
+def trim_margins(image: np.ndarray, pad: int = 8, level: int = 40) -> tuple[int, int, np.ndarray]:
+    """(x0, y0, crop): ``image`` cut to the box around everything darker than its background
+    by ``level`` grey levels, plus ``pad``; the whole image when nothing stands out."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    background = float(np.median(gray))
+    ys, xs = np.nonzero(np.abs(gray.astype(np.int16) - background) > level)
+    if len(xs) == 0:
+        return 0, 0, image
+    h, w = gray.shape
+    x0, y0 = max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0)
+    x1, y1 = min(int(xs.max()) + pad + 1, w), min(int(ys.max()) + pad + 1, h)
+    return x0, y0, image[y0:y1, x0:x1]
 
 
 def parse_structure(tokens: list[str]) -> tuple[list[TableCell], int, int]:
@@ -217,6 +238,28 @@ def _cell_order(items: list[tuple[float, float, str]]) -> list[tuple[float, floa
     return [it for r in rows for it in sorted(r, key=lambda t: t[1])]
 
 
+def _drop_empty_edge_rows(cells: list[TableCell], n_rows: int) -> tuple[list[TableCell], int]:
+    """Drop leading and trailing rows that received no text (the structure model sometimes adds
+    an empty title or closing row); rows between stay, as do rows a span reaches into."""
+
+    def empty(r: int) -> bool:
+        touching = [c for c in cells if c.row <= r < c.row + c.rowspan]
+        return all(c.row == r and c.rowspan == 1 and not c.text for c in touching)
+
+    top = 0
+    while top < n_rows and empty(top):
+        top += 1
+    bottom = n_rows
+    while bottom > top and empty(bottom - 1):
+        bottom -= 1
+    if top == 0 and bottom == n_rows:
+        return cells, n_rows
+    kept = [c for c in cells if top <= c.row < bottom]
+    for c in kept:
+        c.row -= top
+    return kept, bottom - top
+
+
 def build_table(structure: TableStructure, lines: list[TextLine], offset: tuple[float, float]) -> Table:
     """A :class:`Table` from a predicted structure, with cell boxes moved by ``offset`` (the
     crop's origin on the page) and filled with ``lines`` (page coordinates)."""
@@ -228,6 +271,7 @@ def build_table(structure: TableStructure, lines: list[TextLine], offset: tuple[
         cell.points = (box + [ox, oy]).tolist()
     cells = [c for c in cells if c.points]  # a cell token without a box cannot hold text
     fill_cells(cells, lines)
+    cells, n_rows = _drop_empty_edge_rows(cells, n_rows)
     table = Table(cells, n_rows, n_cols)
     table.html = table_html(table)
     return table
