@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -178,8 +179,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure `--workers 2 --max-concurrency 1` (processes instead of threads)",
     )
+    ap.add_argument(
+        "--peer-memory",
+        action="store_true",
+        help="also run the memory part on rapidocr_api (slow: it upscales small images to 736 px)",
+    )
+    ap.add_argument(
+        "--log-level", default="warning", help="the lumenocr servers' log level (logs: results/.NAME.log)"
+    )
     ap.add_argument("--out", default="serve_load")
     args = ap.parse_args(argv)
+    # A plain `kill` must still stop the servers this script started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     photos_dir = DATA / "icdar2015_test" / "images"
     crops_dir = DATA / "icdar2015_rec_test" / "crops"
@@ -205,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--max-queue",
                 "64",
                 "--log-level",
-                "warning",
+                args.log_level,
             ],
             p1,
             "/v1/ocr",
@@ -233,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--max-queue",
                     "64",
                     "--log-level",
-                    "warning",
+                    args.log_level,
                 ],
                 p3,
                 "/v1/ocr",
@@ -268,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
         memory = []
         for s in servers:
-            if s.name == "lumenocr-2proc":
+            if (
+                args.memory_requests <= 0
+                or s.name == "lumenocr-2proc"
+                or (s.name == "rapidocr_api" and not args.peer_memory)
+            ):
                 continue  # RSS of one process is the question; the 2-process variant has two
             m = memory_run(s, crops, args.memory_requests, args.memory_first, 4)
             print(json.dumps(m), flush=True)

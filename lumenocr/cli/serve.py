@@ -208,6 +208,11 @@ def run(args) -> int:
             workers=args.workers,
             log_level=args.log_level,
             timeout_graceful_shutdown=int(config.request_timeout),
+            # uvicorn's supervisor kills a worker that does not answer its ping within 5 s by
+            # default; a worker whose threads saturate a busy CPU can miss that and be killed with
+            # its in-flight requests (seen in the load test: resets and 504s). Only a truly hung
+            # worker should be replaced.
+            timeout_worker_healthcheck=max(60, int(config.request_timeout)),
             proxy_headers=True,
         )
     finally:
