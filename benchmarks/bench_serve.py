@@ -311,8 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{meta['load_avg_end'][0]:.1f}), Python {meta['python']}. Command: `{meta['command']}`.",
         f"Images: the first {len(photos)} ICDAR 2015 test photos (1280x720 JPEG), sent in turn, "
         f"{args.requests} requests per system and level; closed-loop clients. Each server at its defaults "
-        "(lumenocr: 1 process, 2 concurrent requests x 1 ONNX Runtime thread, queue 64; rapidocr_api 0.2.0: "
+        '(lumenocr: 1 process, 2 concurrent requests x 1 thread, queue 64, engine "auto" (OpenVINO when installed); rapidocr_api 0.2.0: '
         "FastAPI sync route on one RapidOCR, PP-OCRv6 small like lumenocr).",
+        "",
+        "Status 599 counts requests that got no answer at all (client timeout of 600 s, or the "
+        "connection reset); throughput and percentiles are over the answered (200) requests.",
         "",
         "| concurrency | system | throughput req/s | p50 ms | p95 ms | p99 ms | 5xx | statuses |",
         "|---|---|---|---|---|---|---|---|",

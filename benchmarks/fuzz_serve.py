@@ -39,7 +39,7 @@ def free_port() -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--schemathesis", default="schemathesis", help="the schemathesis executable")
-    ap.add_argument("--max-examples", type=int, default=150, help="cases per operation and phase (150)")
+    ap.add_argument("--max-examples", type=int, default=500, help="cases per operation and phase (500)")
     ap.add_argument("--seed", type=int, default=20261130)
     args = ap.parse_args(argv)
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             "--no-color",
         ]
         t0 = time.perf_counter()
-        run = subprocess.run(cmd, capture_output=True, text=True)
+        run = subprocess.run(cmd, capture_output=True, text=True, cwd=work)  # its scratch files stay there
         wall = time.perf_counter() - t0
         alive = httpx.get(url + "/healthz", timeout=5).status_code == 200
     finally:
