@@ -278,8 +278,9 @@ def test_numpy_inputs():
     ("array", "match"),
     [
         (np.zeros((0, 10, 3), np.uint8), "empty"),
-        (np.zeros((3, 20, 30), np.uint8), "channels-first"),
-        (np.zeros((4, 4, 2), np.uint8), "shape"),
+        (np.zeros((5, 20, 30), np.uint8), "channels-first"),
+        (np.zeros((6, 4, 5), np.uint8), "shape"),
+        (np.zeros((2, 4, 4, 3), np.uint8), "shape"),
         (np.zeros(10, np.uint8), "shape"),
         (np.full((4, 4), 2.0, np.float32), r"\[0, 1\]"),
         (np.full((4, 4), np.nan, np.float32), "NaN"),
@@ -517,3 +518,43 @@ def test_load_options_from_user_dict():
     assert from_dict(LoadOptions, {"pdf_dpi": 300, "pages": [0, 2]}).pages == (0, 2)
     with pytest.raises(ConfigError, match="dpi"):
         from_dict(LoadOptions, {"dpi": 300})
+
+
+# --- layouts and transparency that users send ---------------------------------------------------
+def test_gray_alpha_and_channel_first_arrays():
+    """(H, W, 2) grey + alpha, (H, W, 1), channels-first and a batch of one all read."""
+    img = pattern()
+    gray = img[:, :, 1]
+    ga = np.dstack([gray, np.full(gray.shape, 255, np.uint8)])
+    np.testing.assert_array_equal(load_image(ga)[:, :, 0], gray)
+    np.testing.assert_array_equal(load_image(gray[:, :, None])[:, :, 2], gray)
+    np.testing.assert_array_equal(load_image(np.ascontiguousarray(img.transpose(2, 0, 1))), img)
+    np.testing.assert_array_equal(load_image(gray[None]), load_image(gray))
+    np.testing.assert_array_equal(load_image(img[None]), img)
+
+
+def _text_on_transparent(fg: int, hidden: int) -> np.ndarray:
+    """Grey ``fg`` strokes on a fully transparent background whose hidden colour is ``hidden``."""
+    ga = np.zeros((20, 40, 2), np.uint8)
+    ga[..., 0] = hidden
+    ga[5:15, 5:35, 0] = fg
+    ga[5:15, 5:35, 1] = 255
+    return ga
+
+
+@pytest.mark.parametrize("hidden", [0, 255])
+def test_light_text_on_transparent_background_stays_visible(hidden):
+    """White text on a transparent PNG is flattened onto black (on white it would vanish);
+    dark text still goes onto white."""
+    light = load_image(_text_on_transparent(255, hidden))
+    assert light[0, 0].tolist() == [0, 0, 0] and light[10, 20].tolist() == [255, 255, 255]
+    dark = load_image(_text_on_transparent(10, hidden))
+    assert dark[0, 0].tolist() == [255, 255, 255] and dark[10, 20].tolist() == [10, 10, 10]
+    # The same through a PNG file with colour text (yellow) and through PIL's LA/RGBA modes.
+    rgba = np.zeros((20, 40, 4), np.uint8)
+    rgba[5:15, 5:35] = (60, 220, 250, 255)  # BGRA yellow
+    out = load_image(encode(rgba, ".png"))
+    assert out[0, 0].tolist() == [0, 0, 0] and out[10, 20].tolist() == [60, 220, 250]
+    la = Image.fromarray(_text_on_transparent(255, hidden), "LA")
+    assert load_image(la)[0, 0].tolist() == [0, 0, 0]
+    assert load_image(la.convert("RGBA"))[0, 0].tolist() == [0, 0, 0]

@@ -14,8 +14,9 @@ Every image that enters lumenocr passes through here, so the rules live in one p
   either library: it decodes with visible artefacts.)
 * Animated GIF/WebP/APNG: the first frame. A 32-bit BMP whose alpha is zero everywhere is
   read as opaque (the Windows convention).
-* EXIF orientation is applied. Grayscale becomes 3 channels. Transparency is composited on
-  white. 16-bit and other wide data is scaled to 8 bits by ``value * 255 / max(peak, 255)``
+* EXIF orientation is applied. Grayscale becomes 3 channels. Transparency is flattened onto
+  white, or onto black when the visible pixels are light (white text on a transparent PNG
+  would vanish on white). 16-bit and other wide data is scaled to 8 bits by ``value * 255 / max(peak, 255)``
   where ``peak`` is the image's maximum colour value: full-range 16-bit data comes out as
   ``value >> 8`` would, 12-bit data stored in 16 bits uses the full 8-bit range, and data
   that already fits in 0..255 is kept as is (never amplified).
@@ -276,11 +277,37 @@ def _alpha_fraction(alpha: np.ndarray) -> np.ndarray | None:
     return None if float(a.min()) >= 1.0 else a
 
 
-def _composite_on_white(color_u8: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+def _luminance(color_u8: np.ndarray) -> np.ndarray:
+    """Per-pixel luma (BT.601) of an H x W x 3 BGR or H x W grey uint8 image, as float32."""
+    if color_u8.ndim == 2:
+        return color_u8.astype(np.float32)
+    b, g, r = (color_u8[..., i].astype(np.float32) for i in range(3))
+    return np.float32(0.114) * b + np.float32(0.587) * g + np.float32(0.299) * r
+
+
+def alpha_background(color_u8: np.ndarray, alpha: np.ndarray) -> int:
+    """The grey level (0 or 255) to put behind transparent parts of an image.
+
+    Transparency carries no colour, yet the text must stay readable once the image is
+    flattened: light or white text on a transparent PNG (a logo, a caption overlay) vanishes
+    on white, dark text on black. So the background is the one that contrasts with what is
+    drawn: black when the visible pixels are light on average (alpha-weighted luma above
+    mid-grey), white otherwise, and white when nothing is visible.
+    """
+    weight = float(alpha.sum())
+    if weight < 1.0:
+        return 255
+    mean = float((_luminance(color_u8) * alpha).sum()) / weight
+    return 0 if mean > 127.5 else 255
+
+
+def _flatten_alpha(color_u8: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """Composite over :func:`alpha_background` (white or black, whichever contrasts)."""
     if alpha is None:
         return color_u8
-    a = alpha[..., None]
-    out = color_u8.astype(np.float32) * a + np.float32(255.0) * (np.float32(1.0) - a)
+    bg = np.float32(alpha_background(color_u8, alpha))
+    a = alpha[..., None] if color_u8.ndim == 3 else alpha
+    out = color_u8.astype(np.float32) * a + bg * (np.float32(1.0) - a)
     return np.rint(out).astype(np.uint8)
 
 
@@ -296,23 +323,26 @@ def check_pixels(height: int, width: int, source: str, max_pixels: int) -> None:
 def array_to_bgr(array: Any, source: str = "<array>", max_pixels: int | None = None) -> np.ndarray:
     """Convert a numpy image to H x W x 3 uint8 BGR, C-contiguous.
 
-    Accepts H x W (gray), H x W x 1, H x W x 3 (**BGR**, OpenCV order) and H x W x 4 (BGRA,
-    composited on white); dtypes uint8, uint16 (and other unsigned-valued integers, scaled by the
-    module rule), bool and float in [0, 1]. An array that is already uint8 BGR C-contiguous is
-    returned as is (no copy): treat it as read-only.
+    Accepts H x W (grey), H x W x 1, H x W x 2 (grey + alpha), H x W x 3 (**BGR**, OpenCV
+    order) and H x W x 4 (BGRA); the same channel-first (C x H x W, as torch and some readers
+    give) and with a leading batch axis of 1. Transparency is flattened onto white or black,
+    whichever contrasts with the visible pixels (:func:`alpha_background`). Dtypes: uint8,
+    uint16 (and other unsigned-valued integers, scaled by the module rule), bool and float in
+    [0, 1]. An array that is already uint8 BGR C-contiguous is returned as is (no copy): treat
+    it as read-only.
     """
     if not isinstance(array, np.ndarray):
         raise InputError(f"{source}: expected a numpy array, got {type(array).__name__}")
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]  # a batch of one
+    if array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4) and array.shape[0] in (1, 2, 3, 4):
+        array = array.transpose(1, 2, 0)  # channels first: unambiguous when the last axis is wider than 4
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        hint = (
-            " (channels-first? use array.transpose(1, 2, 0))"
-            if array.ndim == 3 and array.shape[0] in (1, 3, 4)
-            else ""
-        )
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (2, 3, 4)):
         raise InputError(
-            f"{source}: image array must be H x W, H x W x 3 (BGR) or H x W x 4 (BGRA), got shape {array.shape}{hint}"
+            f"{source}: image array must be H x W (grey), H x W x 1, H x W x 2 (grey + alpha), "
+            f"H x W x 3 (BGR) or H x W x 4 (BGRA), or the same channels-first; got shape {array.shape}"
         )
     h, w = array.shape[:2]
     if h == 0 or w == 0:
@@ -323,8 +353,12 @@ def array_to_bgr(array: Any, source: str = "<array>", max_pixels: int | None = N
         return np.ascontiguousarray(cv2.cvtColor(_to_uint8(array, "image", source), cv2.COLOR_GRAY2BGR))
     if array.shape[2] == 3:
         return np.ascontiguousarray(_to_uint8(array, "image", source))
+    if array.shape[2] == 2:
+        gray = _to_uint8(np.ascontiguousarray(array[:, :, 0]), "image", source)
+        flat = _flatten_alpha(gray, _alpha_fraction(array[:, :, 1]))
+        return np.ascontiguousarray(cv2.cvtColor(flat, cv2.COLOR_GRAY2BGR))
     color = _to_uint8(array[:, :, :3], "image", source)
-    return np.ascontiguousarray(_composite_on_white(color, _alpha_fraction(array[:, :, 3])))
+    return np.ascontiguousarray(_flatten_alpha(color, _alpha_fraction(array[:, :, 3])))
 
 
 # --- PIL normalisation -------------------------------------------------------------------
@@ -335,7 +369,8 @@ def pil_to_bgr(img: Image.Image, source: str = "<PIL image>", max_pixels: int | 
     """Convert a PIL image of any common mode to H x W x 3 uint8 BGR (EXIF orientation applied).
 
     RGB/RGBA/LA/L/1/P (with or without transparency)/I;16/I/F/CMYK/YCbCr/LAB/HSV are handled;
-    transparency is composited on white and wide modes are scaled like arrays.
+    transparency is flattened onto a contrasting background (see :func:`alpha_background`) and
+    wide modes are scaled like arrays.
     """
     if not isinstance(img, Image.Image):
         raise InputError(f"{source}: expected a PIL image, got {type(img).__name__}")
@@ -375,8 +410,7 @@ def _pil_pixels_to_bgr(img: Image.Image, source: str) -> np.ndarray:
     if mode == "L":
         return array_to_bgr(arr, source)
     if mode == "LA":
-        gray = cv2.cvtColor(np.ascontiguousarray(arr[:, :, 0]), cv2.COLOR_GRAY2BGR)
-        return np.ascontiguousarray(_composite_on_white(gray, _alpha_fraction(arr[:, :, 1])))
+        return array_to_bgr(arr, source)
     if mode == "RGB":
         return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
     if mode == "RGBA":
