@@ -33,6 +33,10 @@ class InputNotFoundError(InputError, FileNotFoundError):
     """A path, folder or glob matched nothing."""
 
 
+class OutputError(LumenOCRError):
+    """Results could not be written (disk full, no permission, a vanished folder)."""
+
+
 # --- models ------------------------------------------------------------------------------
 class ModelError(LumenOCRError):
     """A model file or model bundle cannot be used."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -72,7 +73,8 @@ def test_rec_record_keys_and_page():
         ("out.jsonl", None, "jsonl"),
         ("out.JSON", None, "json"),
         ("out.txt", None, "txt"),
-        ("out.csv", None, "jsonl"),
+        ("out.csv", "jsonl", "jsonl"),
+        ("results", None, "jsonl"),
         ("out.txt", "json", "json"),
     ],
 )
@@ -137,3 +139,27 @@ def test_writer_to_stdout(capsys):
 def test_output_path_that_is_a_folder_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="is a folder"):
         open_writer(str(tmp_path))
+
+
+def test_unknown_output_extension_is_refused_unless_format_is_given():
+    """``-o out.csv`` used to write JSONL silently."""
+    with pytest.raises(ConfigError, match=r"unknown extension '\.csv'.*--format"):
+        format_for("out.csv")
+    assert format_for("out.csv", "txt") == "txt"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "txt"])
+def test_full_disk_is_one_clear_error(fmt):
+    """Writing to a full disk: one OutputError that says what was and was not written, and
+    closing afterwards raises nothing more (no chained OSError tracebacks)."""
+    from lumenocr.errors import OutputError
+
+    record = {"image": "a.png", "page": None, "boxes": [], "seconds": 0.1}
+    w = open_writer("/dev/full", fmt)
+    with pytest.raises(OutputError) as info:
+        w.write(record, "some text")
+    msg = str(info.value)
+    assert "/dev/full" in msg and "No space left on device" in msg
+    assert "the first 0 result(s) were written, this one and any after it were not" in msg
+    w.close()  # the failed data is not flushed again: no second error

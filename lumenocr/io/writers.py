@@ -15,12 +15,13 @@ JSONL stays valid line by line).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from lumenocr.errors import ConfigError
+from lumenocr.errors import ConfigError, OutputError
 from lumenocr.results import OCRResult, RecResult
 
 FORMATS = ("jsonl", "json", "txt", "md", "html")
@@ -51,6 +52,12 @@ def format_for(path: str | None, explicit: str | None = None) -> str:
             raise ConfigError(f"unknown output format {explicit!r}; choose from {', '.join(FORMATS)}")
         return explicit
     suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    if path and suffix and suffix not in FORMATS and not Path(path).is_char_device():
+        # Writing JSONL into "out.csv" would surprise whoever opens it.
+        raise ConfigError(
+            f"--output {path}: unknown extension '.{suffix}'; use .jsonl, .json or .txt, "
+            f"or say which format to write with --format ({', '.join(FORMATS)})"
+        )
     return suffix if suffix in FORMATS else "jsonl"
 
 
@@ -61,15 +68,30 @@ class ResultWriter:
     text writer, which has no boxes).
     """
 
-    def __init__(self, stream: TextIO, owns_stream: bool):
+    def __init__(self, stream: TextIO, owns_stream: bool, name: str = "standard output"):
         self.stream = stream
         self._owns = owns_stream
         self.count = 0
+        self.name = name
+        self._failed = False
 
     def write(self, record: dict, text: str) -> None:
-        self._write(record, text)
+        try:
+            self._write(record, text)
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise self._error(e) from None
         self.count += 1
-        self.stream.flush()
+
+    def _error(self, e: OSError) -> OutputError:
+        """A full disk (or any write failure) says what reached the file and what did not."""
+        self._failed = True
+        return OutputError(
+            f"cannot write to {self.name}: {e.strerror or e}; the first {self.count} result(s) were "
+            f"written, this one and any after it were not"
+        )
 
     def _write(self, record: dict, text: str) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -78,10 +100,18 @@ class ResultWriter:
         pass
 
     def close(self) -> None:
-        self._finish()
-        self.stream.flush()
-        if self._owns:
-            self.stream.close()
+        try:
+            if not self._failed:
+                self._finish()
+                self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise self._error(e) from None
+        finally:
+            if self._owns:
+                with contextlib.suppress(OSError):  # data that failed to flush: reported above
+                    self.stream.close()
 
     def __enter__(self) -> ResultWriter:
         return self
@@ -111,8 +141,10 @@ class TextWriter(ResultWriter):
     """Plain text in reading order. With ``headers`` (several inputs, or pages) each image's text
     follows a ``==> image [page N] <==`` line, and images are separated by a blank line."""
 
-    def __init__(self, stream: TextIO, owns_stream: bool, headers: bool = False):
-        super().__init__(stream, owns_stream)
+    def __init__(
+        self, stream: TextIO, owns_stream: bool, headers: bool = False, name: str = "standard output"
+    ):
+        super().__init__(stream, owns_stream, name)
         self.headers = headers
 
     def _write(self, record: dict, text: str) -> None:
@@ -171,12 +203,13 @@ def open_writer(path: str | None, fmt: str | None = None, headers: bool = False)
             stream, owns = open(p, "w", encoding="utf-8", newline="\n"), True  # noqa: SIM115 - closed by the writer
         except OSError as e:
             raise ConfigError(f"cannot write {path}: {e.strerror or e}") from None
+    name = "standard output" if path in (None, "-") else str(path)
     if fmt == "jsonl":
-        return JsonlWriter(stream, owns)
+        return JsonlWriter(stream, owns, name)
     if fmt == "json":
-        return JsonWriter(stream, owns)
+        return JsonWriter(stream, owns, name)
     if fmt == "md":
-        return MarkdownWriter(stream, owns, headers=headers)
+        return MarkdownWriter(stream, owns, headers=headers, name=name)
     if fmt == "html":
-        return HtmlWriter(stream, owns)
-    return TextWriter(stream, owns, headers=headers)
+        return HtmlWriter(stream, owns, name)
+    return TextWriter(stream, owns, headers=headers, name=name)
