@@ -16,6 +16,7 @@ from lumenocr.config_utils import from_dict
 from lumenocr.errors import ConfigError, DictionaryNotFoundError, ModelError
 from lumenocr.io.dictionary import read_dictionary
 from lumenocr.pipeline.crop import upright
+from lumenocr.pipeline.long_lines import join_windows, plan_windows
 from lumenocr.postprocess.ctc import CTCDecoder
 from lumenocr.postprocess.registry import build_decoder
 from lumenocr.preprocess.rec import RecPreprocess
@@ -122,11 +123,41 @@ class TextRecognizer:
     def recognize(
         self, crops: Sequence[np.ndarray], preprocess: RecPreprocess | None = None
     ) -> list[tuple[RecResult, RecGeometry]]:
-        """Like ``__call__`` but also returns each crop's batch geometry (for word boxes)."""
+        """Like ``__call__`` but also returns each crop's batch geometry (for word boxes).
+
+        Lines wider than the model's widest input (``max_width`` at ``image_height``) are
+        read in overlapping windows and joined (see :mod:`lumenocr.pipeline.long_lines`)
+        instead of being squashed.
+        """
+        pre = preprocess or self.preprocess
+        max_ratio = pre.max_width / pre.image_height - pre.pad_right
+        plans = [plan_windows(c.shape[1], c.shape[0], max_ratio) for c in crops]
+        if all(len(p) == 1 for p in plans):
+            return self._recognize_fitting(crops, pre)
+        pieces: list[np.ndarray] = []
+        for crop, plan in zip(crops, plans):
+            pieces += [crop if len(plan) == 1 else crop[:, w.x0 : w.x1] for w in plan]
+        done = iter(self._recognize_fitting(pieces, pre))
+        out = []
+        for crop, plan in zip(crops, plans):
+            if len(plan) == 1:
+                out.append(next(done))
+                continue
+            parts = []
+            for win in plan:
+                rec, geo = next(done)
+                px = geo.batch_width / max(rec.grid_width, 1) * (win.x1 - win.x0) / max(geo.resized_width, 1)
+                parts.append((win, rec, px))
+            width = crop.shape[1]
+            out.append((join_windows(parts, width), RecGeometry(width, width)))
+        return out
+
+    def _recognize_fitting(
+        self, crops: Sequence[np.ndarray], pre: RecPreprocess
+    ) -> list[tuple[RecResult, RecGeometry]]:
         n = len(crops)
         if n == 0:
             return []
-        pre = preprocess or self.preprocess
         ratios = [pre.aspect(c) for c in crops]
         order = sorted(range(n), key=lambda i: ratios[i])
         # The plan depends on the crops alone, never on ``workers``: results must not change

@@ -114,12 +114,7 @@ class OCR:
     def __call__(self, image) -> OCRResult:
         """OCR one image (path, bytes, BGR numpy array, PIL image or URL). For multi-page
         inputs (PDF, TIFF) use :meth:`read`."""
-        if (
-            isinstance(image, np.ndarray)
-            and image.ndim == 3
-            and image.shape[2] == 3
-            and image.dtype == np.uint8
-        ):
+        if _is_bgr_image(image):
             return self.ocr_image(image)
         # Check the page count before any OCR: a 300-page PDF must not be read only to be refused.
         t0 = time.perf_counter()
@@ -151,13 +146,30 @@ class OCR:
             res.seconds = time.perf_counter() - t0
             yield res
 
-    def recognize_crops(self, images: Sequence[np.ndarray]) -> list[RecResult]:
+    def recognize_crops(self, images: Sequence) -> list[RecResult]:
         """Read text-line images that a user (or a data set) already cut out (see
-        :meth:`TextRecognizer.recognize_crops`: tall crops are read as vertical text, and a
-        right margin is added since such crops are usually tight)."""
+        :meth:`TextRecognizer.recognize_crops`: tall crops are read as vertical text, a right
+        margin is added since such crops are usually tight, and lines wider than the model's
+        input are read in overlapping windows).
+
+        Each crop may be anything ``OCR()`` reads as one image: a path, bytes, a PIL image or a
+        numpy array in any layout :func:`~lumenocr.io.image.array_to_bgr` accepts (grey,
+        grey + alpha, BGR, BGRA).
+        """
         if self.recognizer is None:
             raise ConfigError("this OCR was built with use_rec=False")
-        return self.recognizer.recognize_crops(images)
+        if isinstance(images, (str, bytes)) or (isinstance(images, np.ndarray) and images.dtype != object):
+            raise InputError("recognize_crops takes a list of crops; for one crop pass [crop]")
+        return self.recognizer.recognize_crops([self._crop_image(img, i) for i, img in enumerate(images)])
+
+    def _crop_image(self, image, index: int) -> np.ndarray:
+        if _is_bgr_image(image):
+            return image
+        from lumenocr.io.image import LoadOptions
+        from lumenocr.io.sources import load_image
+
+        name = image if isinstance(image, str) else f"crop {index}"
+        return load_image(image, self.load_options or LoadOptions(), name=name)
 
     # -- the pipeline -------------------------------------------------------------------------
     def default_stages(self) -> tuple[Stage, ...]:
@@ -175,10 +187,30 @@ class OCR:
         )
 
     def ocr_image(self, image: np.ndarray, source: str | None = None, page: int | None = None) -> OCRResult:
-        """OCR a BGR uint8 image already in memory (runs :attr:`stages` over it)."""
+        """OCR a BGR uint8 image already in memory (H x W x 3; other layouts: use ``OCR()(image)``);
+        runs :attr:`stages` over it."""
+        if not _is_bgr_image(image):
+            shape = getattr(image, "shape", None)
+            dtype = getattr(image, "dtype", type(image).__name__)
+            raise InputError(
+                f"ocr_image expects a non-empty H x W x 3 uint8 BGR array, got shape {shape} ({dtype}); "
+                "OCR()(image) converts other layouts, paths, bytes and PIL images"
+            )
         t0 = time.perf_counter()
         state = run_stages(self.stages, PageState.start(image, source, page))
         return state.to_result(time.perf_counter() - t0)
+
+
+def _is_bgr_image(x) -> bool:
+    """A non-empty H x W x 3 uint8 array: the pipeline's own image type."""
+    return (
+        isinstance(x, np.ndarray)
+        and x.ndim == 3
+        and x.shape[2] == 3
+        and x.dtype == np.uint8
+        and x.shape[0] > 0
+        and x.shape[1] > 0
+    )
 
 
 def _describe(x) -> str:
