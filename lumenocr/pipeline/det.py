@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from lumenocr.config_utils import from_dict, replace_checked
@@ -63,13 +64,32 @@ class TextDetector:
 
     def __call__(self, image: np.ndarray) -> DetResult:
         """Detect text in a BGR uint8 image."""
+        h, w = image.shape[:2]
+        pad = self.preprocess.padding(h, w)
+        if pad:
+            image = pad_with_background(image, pad)
         inp = self.preprocess(image)
         out = self.engine(inp.tensor)
         prob = np.asarray(out)[0]
         if prob.ndim == 3:
             prob = prob[0]
         polys, scores = self.postprocess(prob, inp.original_shape)
+        if pad:
+            # Back to the caller's image: shift, and keep boxes inside it.
+            for p in polys:
+                p -= np.float32(pad)
+                np.clip(p[:, 0], 0, w - 1, out=p[:, 0])
+                np.clip(p[:, 1], 0, h - 1, out=p[:, 1])
         return DetResult(polys, scores)
+
+
+def pad_with_background(image: np.ndarray, pad: int) -> np.ndarray:
+    """``image`` with a ``pad``-pixel margin on every side in its border's median colour
+    (the background around a tight crop; repeating edge pixels would smear the strokes
+    that touch the edge)."""
+    edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(-1, image.shape[2])
+    color = [int(c) for c in np.median(edge, axis=0)]
+    return cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=color)
 
 
 def _pre(meta) -> dict:
