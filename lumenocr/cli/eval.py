@@ -181,7 +181,8 @@ def _align(args, samples, root: Path, preds, what: str) -> tuple[list, list]:
 def _progress(items, args, desc: str):
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, unit="img", disable=args.quiet, file=sys.stderr)
+    # A bar only on a terminal: redirected to a log it is thousands of carriage-return updates.
+    return tqdm(items, desc=desc, unit="img", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
 
 
 def _build_ocr(args, task: str):
@@ -303,8 +304,20 @@ def _worst(per_image, n: int) -> str:
     return "\n".join(lines)
 
 
+#: How each --normalize mode compares text, for the headline (published figures differ by rule).
+TEXT_RULES = {
+    "exact": "exact, case-sensitive (the ICDAR 2015 protocol ignores case: --normalize icdar)",
+    "nfkc": "NFKC-normalised, case-sensitive (the ICDAR 2015 protocol ignores case: --normalize icdar)",
+    "icdar": "case-insensitive alphanumerics (ICDAR style)",
+    "icdar2015": "the official ICDAR 2015 end-to-end rule",
+}
+
+
 def _header(args, n: int) -> str:
-    return f"lumenocr eval {args.task}: {args.gt} vs {args.model or args.pred} ({n} items)"
+    head = f"lumenocr eval {args.task}: {args.gt} vs {args.model or args.pred} ({n} items)"
+    if args.task in ("e2e", "rec"):
+        head += f"\n  text match: {TEXT_RULES.get(args.normalize, args.normalize)}"
+    return head
 
 
 def _char(c: str) -> str:

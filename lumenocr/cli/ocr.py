@@ -10,10 +10,10 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from lumenocr.cli.options import add_settings_options, cli_fields
 from lumenocr.errors import ConfigError, InputNotFoundError
+from lumenocr.io.image import LoadOptions, allow_large_images, parse_page_spec
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
 from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
@@ -33,7 +33,8 @@ output (JSONL, one object per image or PDF page; "page" is 0-based, null for sin
 exit codes:
   0  every input was read
   1  some inputs (or PDF pages) failed or matched nothing; all the others were written
-  2  nothing to do (no input matched anything), or a usage, model or configuration error
+  2  nothing to do (no input exists or matched anything), a usage, model or configuration
+     error, or output that could not be written (e.g. a full disk)
 
 examples:
   lumenocr ocr page.png
@@ -171,6 +172,18 @@ def register(subparsers) -> None:
         "--pdf-dpi", type=int, default=200, metavar="DPI", help="PDF rendering resolution (200)"
     )
     perf.add_argument(
+        "--pages",
+        metavar="LIST",
+        help="pages of PDFs and multi-page TIFFs to read, counted from 1, e.g. 1-3,7 (default: all)",
+    )
+    perf.add_argument("--pdf-password", metavar="PASSWORD", help="password of encrypted PDFs")
+    perf.add_argument(
+        "--max-pixels",
+        type=int,
+        metavar="N",
+        help=f"refuse images larger than N pixels (width x height; default {LoadOptions().max_pixels:,})",
+    )
+    perf.add_argument(
         "--threads",
         type=int,
         metavar="N",
@@ -280,14 +293,32 @@ def _check_args(args) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least {least}, got {value}")
 
 
+def load_options(args) -> LoadOptions:
+    """How inputs are read, from ``--pdf-dpi``, ``--pages``, ``--pdf-password``, ``--max-pixels``."""
+    kw: dict = {"pdf_dpi": args.pdf_dpi, "pdf_password": args.pdf_password}
+    if args.max_pixels is not None:
+        kw["max_pixels"] = args.max_pixels
+    if args.pages:
+        kw["pages"] = parse_page_spec(args.pages)
+    return LoadOptions(**kw)
+
+
 def run(args) -> int:
+    restore = allow_large_images()  # --max-pixels decides, not Pillow's own limit and its warning
+    try:
+        return _run(args)
+    finally:
+        restore()
+
+
+def _run(args) -> int:
     from lumenocr.batch import BatchJob, Progress, count_pages, run_batch
-    from lumenocr.io.image import LoadOptions
     from lumenocr.io.sources import expand_inputs
-    from lumenocr.io.writers import format_for, open_writer
+    from lumenocr.io.writers import format_for, open_writer, prepare_folder
     from lumenocr.runtime.cpu import resolve_threads
 
     _check_args(args)
+    load_options(args)  # a bad --pages or --max-pixels is a usage error, found before any work
     started = time.perf_counter()
     progress = Progress()
     report = progress.report
@@ -306,7 +337,7 @@ def run(args) -> int:
     job = BatchJob(
         mode_of(args),
         box_mode_of(args),
-        LoadOptions(pdf_dpi=args.pdf_dpi),
+        load_options(args),
         args.vis,
         args.font,
         (args.rec_batch or REC_BATCH) if args.workers == 1 else 1,
@@ -327,7 +358,7 @@ def run(args) -> int:
     if workers > 1:
         ocr = None  # it only checked the options; each worker builds its own
     if args.vis:
-        Path(args.vis).mkdir(parents=True, exist_ok=True)
+        prepare_folder(args.vis, "--vis")
     show_bar = (
         not args.quiet
         and sys.stderr.isatty()

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         fmt=args.format,
-        progress=not args.quiet,
+        progress=not args.quiet and sys.stderr.isatty(),  # no bar updates in logs
         overwrite=args.overwrite,
     )
     unit = "lines" if args.synth_kind == "rec" else "pages"

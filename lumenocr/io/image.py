@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,7 +316,7 @@ def check_pixels(height: int, width: int, source: str, max_pixels: int) -> None:
     if height * width > max_pixels:
         raise ImageTooLargeError(
             f"{source}: image is {width} x {height} = {height * width:,} pixels, over the limit of "
-            f"{max_pixels:,} (LoadOptions.max_pixels)"
+            f"{max_pixels:,}; raise it with --max-pixels (LoadOptions.max_pixels in Python) if the image is wanted"
         )
 
 
@@ -449,7 +449,7 @@ def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -
         # (Its warning is not silenced: warnings.catch_warnings is not thread-safe.)
         img = Image.open(fp, formats=list(formats))
     except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"{source}: image is too large to open safely ({exc})") from exc
+        raise _bomb_error(exc, source, max_pixels) from None
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: invalid header") from exc
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad headers
@@ -459,6 +459,39 @@ def _open_pil(fp: Any, formats: tuple[str, ...], source: str, max_pixels: int) -
         raise ImageDecodeError(f"{source}: corrupt {formats[0]} image: size {w} x {h}")
     check_pixels(h, w, source, max_pixels)
     return img
+
+
+def _bomb_error(exc: Exception, source: str, max_pixels: int) -> ImageTooLargeError:
+    """Pillow's own decompression-bomb refusal, said in lumenocr's terms."""
+    import re
+
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    pixels = int(found.group(1)) if found else None
+    if pixels is not None and pixels > max_pixels:
+        return ImageTooLargeError(
+            f"{source}: image is {pixels:,} pixels, over the limit of {max_pixels:,}; raise it with "
+            "--max-pixels (LoadOptions.max_pixels in Python) if the image is wanted"
+        )
+    limit = Image.MAX_IMAGE_PIXELS or 0
+    return ImageTooLargeError(
+        f"{source}: image is {f'{pixels:,} pixels' if pixels else 'too large'}, more than Pillow opens in "
+        f"this process (twice PIL.Image.MAX_IMAGE_PIXELS = {2 * limit:,}); the lumenocr command line "
+        "lifts that limit and applies --max-pixels instead"
+    )
+
+
+def allow_large_images() -> Callable[[], None]:
+    """Let ``max_pixels`` alone decide (checked from each header before decoding), instead of
+    Pillow's process-wide decompression-bomb limit, which warns above 89 MP and refuses above
+    179 MP. For programs that own their process, like the ``lumenocr`` command line (a library
+    call never changes Pillow's settings). Returns a function that restores the old limit."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+
+    def restore() -> None:
+        Image.MAX_IMAGE_PIXELS = previous
+
+    return restore
 
 
 def _load_pil_frame(img: Image.Image, source: str, label: str) -> None:

@@ -55,7 +55,7 @@ def open_pdf(data: bytes | str | os.PathLike, source: str, password: str | None 
                 raise InputError(f"{source}: PDF is encrypted and the given password is wrong") from exc
             raise InputError(
                 f"{source}: PDF is encrypted (password protected); pass its password "
-                "(LoadOptions.pdf_password) or decrypt it first"
+                "with --pdf-password (LoadOptions.pdf_password in Python) or decrypt it first"
             ) from exc
         reason = _LOAD_ERRORS.get(code, f"cannot be opened ({exc})")
         raise ImageDecodeError(f"{source}: PDF file {reason}") from exc

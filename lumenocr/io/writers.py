@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -55,7 +56,7 @@ def format_for(path: str | None, explicit: str | None = None) -> str:
     if path and suffix and suffix not in FORMATS and not Path(path).is_char_device():
         # Writing JSONL into "out.csv" would surprise whoever opens it.
         raise ConfigError(
-            f"--output {path}: unknown extension '.{suffix}'; use .jsonl, .json or .txt, "
+            f"--output {path}: unknown extension '.{suffix}'; use {', '.join('.' + f for f in FORMATS)}, "
             f"or say which format to write with --format ({', '.join(FORMATS)})"
         )
     return suffix if suffix in FORMATS else "jsonl"
@@ -187,6 +188,22 @@ class HtmlWriter(ResultWriter):
                 '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>lumenocr</title></head><body>\n'
             )
         self.stream.write("</body></html>\n")
+
+
+def prepare_folder(path: str | os.PathLike, option: str = "output folder") -> Path:
+    """Create the folder ``path`` (and its parents) and check that files can be written in it,
+    before any work is done: a file in its place, a read-only folder or one that cannot be
+    created is a :class:`ConfigError` naming ``option``, not a traceback half-way."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"{option} {path}: is a file, not a folder; give a folder for the pictures")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"{option} {path}: cannot create the folder: {e.strerror or e}") from None
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: the folder is not writable")
+    return p
 
 
 def open_writer(path: str | None, fmt: str | None = None, headers: bool = False) -> ResultWriter:

@@ -64,11 +64,39 @@ class RecPrediction:
     seconds: float = 0.0
 
 
+def _decoded_lines(f, path: Path):
+    lineno = 0
+    try:
+        for lineno, line in enumerate(f, start=1):  # noqa: B007 - lineno is reported below
+            yield line
+    except UnicodeDecodeError:
+        raise PredictionFormatError(
+            f"{path}:{lineno + 1}: not UTF-8 text; predictions are the JSONL written by `lumenocr ocr`"
+        ) from None
+
+
 def _json_lines(path: Path):
     if not path.is_file():
         raise InputNotFoundError(f"predictions file not found: {path}")
+    with path.open("rb") as raw:
+        head = raw.read(1024)
+    try:
+        head.decode("utf-8")
+        binary = b"\x00" in head
+    except UnicodeDecodeError as e:
+        binary = e.start < len(head) - 4  # not just a multi-byte character cut at the end
+    if binary:
+        from lumenocr.io.image import describe_content, sniff_format
+
+        fmt = sniff_format(head)
+        what = f"a {fmt.upper()} file" if fmt else describe_content(head)
+        raise PredictionFormatError(
+            f"{path}: is not a predictions file (it looks like {what}); expected the JSONL written by "
+            "`lumenocr ocr --format jsonl`, or use --model to run a model over the ground-truth images"
+        )
     with path.open(encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, start=1):
+        lines = _decoded_lines(f, path)
+        for lineno, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             where = f"{path}:{lineno}"

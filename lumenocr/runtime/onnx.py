@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,23 @@ PROVIDER_ALIASES = {
 
 #: Provider names that choose an engine rather than an ONNX Runtime execution provider.
 ENGINE_NAMES = ("auto", "openvino")
+
+
+class ProviderWarning(RuntimeWarning):
+    """A requested execution provider is not available; a fallback runs instead."""
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    # Each model builds its own session: say it once per process, not once per model.
+    with _warned_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    warnings.warn(message, ProviderWarning, stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -51,10 +70,15 @@ class RuntimeOptions:
     graph_optimization: str = "all"
 
     def resolved_providers(self) -> list[str]:
+        """ONNX Runtime providers to use, in order. A provider this ONNX Runtime lacks
+        (``cuda`` without onnxruntime-gpu, say) is skipped with one warning when the list
+        offers a fallback (``cuda,cpu``), and is a :class:`ConfigError` when it does not
+        (``cuda`` alone: the user asked for it strictly)."""
         import onnxruntime as ort
 
         available = set(ort.get_available_providers())
         out = []
+        missing = []
         for p in self.providers:
             if p.lower() in ENGINE_NAMES:
                 continue
@@ -62,8 +86,22 @@ class RuntimeOptions:
             if name not in PROVIDER_ALIASES.values() and name not in available:
                 known = ", ".join((*ENGINE_NAMES, *PROVIDER_ALIASES))
                 raise ConfigError(f"unknown execution provider {p!r}; known: {known}")
-            if name in available and name not in out:
+            if name not in available:
+                missing.append(p)
+            elif name not in out:
                 out.append(name)
+        if missing:
+            have = ", ".join(sorted(available))
+            if not out:
+                raise ConfigError(
+                    f"execution provider {', '.join(map(repr, missing))} is not available in this ONNX Runtime "
+                    f"(it has: {have}); install the build that has it (e.g. onnxruntime-gpu for cuda), "
+                    f"or list a fallback, e.g. --providers {','.join(self.providers)},cpu"
+                )
+            _warn_once(
+                f"execution provider {', '.join(map(repr, missing))} is not available in this ONNX Runtime "
+                f"(it has: {have}); running on {out[0]}"
+            )
         if "CPUExecutionProvider" not in out:
             out.append("CPUExecutionProvider")
         return out
