@@ -283,9 +283,63 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
     return cfg
 
 
+#: Config entries naming files that must exist: resolved against the config file's folder.
+INPUT_PATHS = (
+    ("global", "character_dict"),
+    ("global", "pretrained"),
+    ("global", "checkpoint"),
+    ("train", "label_files"),
+    ("train", "lmdb"),
+    ("eval", "label_files"),
+    ("eval", "lmdb"),
+)
+
+
+def bundled_config_dir() -> Path:
+    """The configs shipped with lumenocr (``lumenocr/configs``, a copy of the repository's
+    ``configs/`` in an installed package)."""
+    return Path(__file__).resolve().parents[1] / "configs"
+
+
+def find_config(name: str | Path) -> Path:
+    """``name`` as a path, or the name of a bundled config (``rec_svtr_lcnet``)."""
+    p = Path(name)
+    if p.is_file() or p.suffix or len(p.parts) > 1:
+        return p
+    bundled = bundled_config_dir() / f"{name}.yml"
+    if bundled.is_file():
+        return bundled
+    names = sorted(q.stem for q in bundled_config_dir().glob("*.yml"))
+    raise ConfigError(f"config file not found: {name} (bundled configs: {', '.join(names) or 'none'})")
+
+
+def resolve_input_paths(raw: dict[str, Any], config_dir: Path) -> dict[str, Any]:
+    """Relative input paths of a config file (dictionary, weights, label files, LMDB folders)
+    that exist next to the config file are taken from there, so the config works from any
+    folder; others stay relative to the current folder (data a run is given)."""
+    raw = copy.deepcopy(raw)
+    for section, key in INPUT_PATHS:
+        block = raw.get(section)
+        if not isinstance(block, dict) or block.get(key) in (None, "", []):
+            continue
+        value = block[key]
+        items = value if isinstance(value, list) else [value]
+        fixed = []
+        for item in items:
+            if isinstance(item, str) and not Path(item).is_absolute() and not Path(item).exists():
+                there = config_dir / item
+                item = str(there) if there.exists() else item
+            fixed.append(item)
+        block[key] = fixed if isinstance(value, list) else fixed[0]
+    return raw
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
-    """Read a YAML training config, apply ``-o`` overrides and validate it."""
-    raw = read_yaml_mapping(path, "config file")
+    """Read a YAML training config (a path, or the name of a bundled config), resolve the
+    files it names against its own folder (:func:`resolve_input_paths`), apply ``-o``
+    overrides (relative to the current folder, as typed) and validate it."""
+    path = find_config(path)
+    raw = resolve_input_paths(read_yaml_mapping(path, "config file"), path.resolve().parent)
     return build_config(apply_overrides(raw, overrides or []))
 
 

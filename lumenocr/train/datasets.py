@@ -168,9 +168,11 @@ class RecDataset(_Epoch):
         augment: RecAugConfig | None = None,
         seed: int = 0,
         task: str = "rec",
+        role: str = "training",
     ):
         self.seed = seed
         self.task = task
+        self.role = role
         self.image_shape = tuple(image_shape)
         self.max_text_length = max_text_length
         self.dictionary = dictionary
@@ -200,9 +202,11 @@ class RecDataset(_Epoch):
         if skipped:
             examples = "".join(c for c, _ in unknown.most_common(10))
             log.warning(
-                "skipped %d of %d training samples: %s%s",
+                "skipped %d of %d %s samples (%s): %s%s",
                 sum(skipped.values()),
                 sum(skipped.values()) + len(self.items),
+                role,
+                ", ".join(str(getattr(s, "label_file", getattr(s, "path", s))) for s in sources),
                 ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())),
                 f" (unknown characters include {examples!r})" if examples else "",
             )

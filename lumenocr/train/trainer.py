@@ -121,6 +121,7 @@ def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | N
             cfg.rec_augment(data) if train else None,
             g.seed,
             task=cfg.task,
+            role="training" if train else "evaluation",  # the two sets' warnings must not read alike
         )
     if data.limit is not None:
         ds.items = ds.items[: data.limit]
