@@ -146,7 +146,7 @@ def test_one_bad_file_in_a_folder_is_reported_and_the_rest_processed(tmp_path):
 
 
 def test_load_all_reports_every_kind_of_failure(tmp_path):
-    items = list(load_all([str(tmp_path / "nope.png"), b"", b"plain text", np.zeros((2, 2, 7)), png_bytes()]))
+    items = list(load_all([str(tmp_path / "nope.png"), b"", b"plain text", np.zeros((6, 2, 7)), png_bytes()]))
     assert [type(i) for i in items] == [LoadFailure, LoadFailure, LoadFailure, LoadFailure, Page]
     assert isinstance(items[0].error, InputNotFoundError)
     assert "empty" in str(items[1]) and "text file" in str(items[2]) and "shape" in str(items[3])

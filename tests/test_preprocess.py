@@ -11,6 +11,10 @@ from lumenocr.preprocess.rec import resize_norm_pad
 
 
 # -- detection ---------------------------------------------------------------------------------
+#: DetPreprocess reduced to PaddleOCR's rule: no upscaling of small images, no short-side floor.
+PADDLE_RULE = {"max_upscale": 1.0, "min_side_len": 0}
+
+
 @pytest.mark.parametrize(
     ("kw", "hw", "expected"),
     [
@@ -35,16 +39,18 @@ from lumenocr.preprocess.rec import resize_norm_pad
     ],
 )
 def test_det_target_size(kw, hw, expected):
-    assert DetPreprocess(**kw).target_size(*hw) == expected
+    """PaddleOCR's DetResizeForTest rule (lumenocr's small/wide-input extras switched off;
+    tests/test_input_kinds.py covers them)."""
+    assert DetPreprocess(**{**PADDLE_RULE, **kw}).target_size(*hw) == expected
 
 
 def test_det_target_size_always_multiple_of_stride():
-    pre = DetPreprocess()
     rng = np.random.default_rng(0)
-    for h, w in rng.integers(1, 5000, size=(200, 2)):
-        rh, rw = pre.target_size(int(h), int(w))
-        assert rh % 32 == 0 and rw % 32 == 0 and rh >= 32 and rw >= 32
-        assert max(rh, rw) <= 960 + 16  # rounding may add at most half a stride
+    for pre, most in ((DetPreprocess(**PADDLE_RULE), 960), (DetPreprocess(), 4000)):
+        for h, w in rng.integers(1, 5000, size=(200, 2)):
+            rh, rw = pre.target_size(int(h), int(w))
+            assert rh % 32 == 0 and rw % 32 == 0 and rh >= 32 and rw >= 32
+            assert max(rh, rw) <= most + 16  # rounding may add at most half a stride
 
 
 def test_det_call_shapes_and_ratios():
@@ -59,9 +65,11 @@ def test_det_call_shapes_and_ratios():
 
 def test_det_tiny_image_is_upscaled_not_crashing():
     img = np.full((5, 300, 3), 200, np.uint8)
-    out = DetPreprocess()(img)
+    out = DetPreprocess(**PADDLE_RULE)(img)
     assert out.tensor.shape == (1, 3, 32, 288)
     assert out.ratio_h == pytest.approx(32 / 5)
+    out = DetPreprocess()(img)  # lumenocr's default: the short side at least 64 px
+    assert out.tensor.shape[2] == 64 and out.ratio_h == pytest.approx(64 / 5)
 
 
 def test_det_normalisation_values():
