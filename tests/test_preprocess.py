@@ -9,7 +9,6 @@ from lumenocr.errors import ConfigError
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
 from lumenocr.preprocess.rec import resize_norm_pad
 
-
 # -- detection ---------------------------------------------------------------------------------
 #: DetPreprocess reduced to PaddleOCR's rule: no upscaling of small images, no short-side floor.
 PADDLE_RULE = {"max_upscale": 1.0, "min_side_len": 0}
