@@ -73,6 +73,16 @@ def test_layout_regions_group_lines_and_table_prose_check():
     assert [names[i] for i in order] == names
 
 
+def test_a_title_region_of_many_lines_is_body_text():
+    from lumenocr.document.layout import Region
+
+    lines = [line(50, 40 * k, 600, 40 * k + 20) for k in range(5)]
+    _, _, blocks = build_blocks(lines, (300, 700), [Region("title", (40, 0, 610, 190), 0.9)])
+    assert [b.kind for b in blocks] == ["text"]
+    _, _, blocks = build_blocks(lines[:1], (300, 700), [Region("title", (40, 0, 610, 30), 0.9)])
+    assert [b.kind for b in blocks] == ["title"]
+
+
 def test_xy_cut_word_gaps_are_not_gutters():
     # One row of words with gaps smaller than the minimum gutter stays one column.
     boxes = np.array([[0, 0, 40, 20], [50, 0, 90, 20], [100, 0, 140, 20]], float)

@@ -22,6 +22,8 @@ from lumenocr.results import Block, TextLine
 MARGIN_BAND = 0.08
 #: A column gutter is at least this many median line heights wide (word gaps are narrower).
 MIN_GUTTER = 1.0
+#: A title/header/footer region holding more lines than this is body text.
+MAX_TITLE_LINES = 3
 #: Lines of one column further apart than this many line heights start a new paragraph.
 PARAGRAPH_GAP = 1.0
 
@@ -149,6 +151,8 @@ def build_blocks(
         kind = r.kind
         if kind in ("table", "figure") and _looks_like_prose(lines, members):
             kind = "text"
+        elif kind in ("title", "header", "footer") and len(members) > MAX_TITLE_LINES:
+            kind = "text"  # a heading is a line or three; a region of many lines is body text
         units.append(_Unit(box, members, kind, r.score, np.asarray(r.box, np.float64)))
     for i in range(n):
         if owner[i] < 0:
