@@ -70,7 +70,11 @@ def test_skipped_samples_warning_names_its_set(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="lumenocr.train"):
         make_dataset(cfg, cfg.train, True, make_dictionary(cfg))
         make_dataset(cfg, cfg.eval, False, make_dictionary(cfg))
-    warned = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    warned = [r.getMessage() for r in caplog.records if " samples (" in r.getMessage()]
     assert len(warned) == 2 and len(set(warned)) == 2, warned
-    assert "of 5 training samples" in warned[0] and "of 5 evaluation samples" in warned[1]
+    # The evaluation set keeps the unreadable sample (it counts as wrong, as in `lumenocr eval`).
+    assert (
+        "skipped 1 of 5 training samples" in warned[0]
+        and "kept (they count as wrong) 1 of 5 evaluation samples" in warned[1]
+    )
     assert str(label) in warned[0]

@@ -28,6 +28,9 @@ def test_training_eval_equals_cli_eval_of_the_exported_model(tmp_path):
         tall = f"crops/tall_{i}.png"
         cv2.imwrite(str(label.parent / tall), cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE))
         entries.append(f"{tall}\t{text}")
+    # ... and a line whose label holds a character outside the dictionary: it counts as wrong
+    # in both, never silently dropped from the training-time figure.
+    entries.append(entries[0].split("\t")[0] + "\t12x")
     eval_label = label.parent / "eval.txt"
     eval_label.write_text("\n".join(entries) + "\n", encoding="utf-8")
 
@@ -49,7 +52,7 @@ def test_training_eval_equals_cli_eval_of_the_exported_model(tmp_path):
     )
     assert code == 0
     cli = json.loads(out.read_text(encoding="utf-8"))["metrics"]
-    assert cli["total"] == 40
-    assert cli["correct"] == round(during["accuracy"] * 40)
+    assert cli["total"] == 41
+    assert cli["correct"] == round(during["accuracy"] * 41)
     assert cli["cer"] == pytest.approx(during["cer"], abs=1e-6)
     assert cli["norm_edit_score"] == pytest.approx(during["norm_edit_score"], abs=1e-6)

@@ -154,7 +154,8 @@ class RecDataset(_Epoch):
     """CTC recognition crops from label files and/or LMDB folders.
 
     Samples whose text is empty, longer than ``max_text_length`` or holds characters outside
-    the dictionary are skipped and counted in one warning.
+    the dictionary are skipped and counted in one warning; an ``evaluation`` set keeps every
+    sample (one the model cannot read counts as wrong, as in ``lumenocr eval``).
     """
 
     def __init__(
@@ -173,6 +174,9 @@ class RecDataset(_Epoch):
         self.seed = seed
         self.task = task
         self.role = role
+        # An evaluation set keeps every sample: one the model cannot read counts as wrong, as
+        # in `lumenocr eval`, instead of silently leaving the training-time figure.
+        self.evaluation = role == "evaluation"
         self.image_shape = tuple(image_shape)
         self.max_text_length = max_text_length
         self.dictionary = dictionary
@@ -196,15 +200,18 @@ class RecDataset(_Epoch):
                 reason = self._reject(text, unknown)
                 if reason:
                     skipped[reason] += 1
-                else:
-                    self.items.append((si, key, text))
+                    if not self.evaluation:
+                        continue
+                self.items.append((si, key, text))
         self.skipped = dict(skipped)
         if skipped:
             examples = "".join(c for c, _ in unknown.most_common(10))
+            n_bad = sum(skipped.values())
             log.warning(
-                "skipped %d of %d %s samples (%s): %s%s",
-                sum(skipped.values()),
-                sum(skipped.values()) + len(self.items),
+                "%s %d of %d %s samples (%s): %s%s",
+                "kept (they count as wrong)" if self.evaluation else "skipped",
+                n_bad,
+                len(self.items) if self.evaluation else n_bad + len(self.items),
                 role,
                 ", ".join(str(getattr(s, "label_file", getattr(s, "path", s))) for s in sources),
                 ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())),
@@ -249,7 +256,7 @@ class RecDataset(_Epoch):
                 image, label = cv2.rotate(image, cv2.ROTATE_180), 1
             return {"image": resize_norm_pad(image, h, w), "label": np.int64(label)}
         assert self.dictionary is not None
-        codes = self.dictionary.encode(text) or []
+        codes = (self.dictionary.encode(text) or [])[: self.max_text_length]
         padded = np.zeros(self.max_text_length, np.int64)
         padded[: len(codes)] = codes
         # the share of the canvas the crop covers: CTC may only place characters there, because
