@@ -49,8 +49,12 @@ def index_char_images(folder: str | Path) -> dict[str, list[str]]:
 @lru_cache(maxsize=2048)
 def _ink(path: str) -> np.ndarray | None:
     """Ink alpha (uint8) of a character image, columns trimmed to the ink, rows kept."""
-    gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-    if gray is None:
+    from lumenocr.errors import InputError
+    from lumenocr.io.sources import load_image
+
+    try:  # the one image decoder: EXIF orientation, transparent ink on white
+        gray = cv2.cvtColor(load_image(path), cv2.COLOR_BGR2GRAY)
+    except InputError:  # an unreadable character image is skipped
         return None
     thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Ink = darker than paper; scale so the Otsu level maps to faint ink and black to full.
