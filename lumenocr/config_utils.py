@@ -32,6 +32,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def documented_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of settings dataclass ``cls`` that users set by name (those with ``help``
+    metadata): ``lumenocr ocr`` options, server request fields."""
+    return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
+
+
+def field_help(f: dataclasses.Field, default: Any) -> str:
+    """The help text of documented field ``f`` with ``default`` shown."""
+    if str(f.type) == "bool":
+        return f"{f.metadata['help']} (default {'on' if default else 'off'})"
+    return f"{f.metadata['help']} (default {default})"
+
+
 def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
     """Build dataclass ``cls`` from ``data``; an unknown key is a :class:`ConfigError` naming it.
 

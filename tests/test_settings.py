@@ -259,3 +259,17 @@ def test_min_size_reaches_the_exported_model_metadata(tmp_path):
 
     detector = detector_from_engine(Engine(stored))
     assert detector.postprocess == DBPostProcess(box_thresh=0.5, min_size=7)
+
+
+def test_server_detection_fields_are_the_cli_options_with_derived_help():
+    pytest.importorskip("pydantic")
+    from lumenocr.cli.ocr import DET_OPTIONS
+    from lumenocr.pipeline.det import detection_help
+    from lumenocr.serve.options import DetectionOptions
+
+    assert set(DetectionOptions.model_fields) == set(DET_OPTIONS)
+    helps = detection_help()
+    assert {k: f.description for k, f in DetectionOptions.model_fields.items()} == {
+        k: helps[k] for k in DET_OPTIONS
+    }
+    assert helps["limit_side_len"].endswith(f"(default {DetPreprocess().limit_side_len})")

@@ -11,9 +11,11 @@ import os
 import sys
 import time
 
-from lumenocr.cli.options import add_settings_options, cli_fields
+from lumenocr.cli.options import add_settings_options
+from lumenocr.config_utils import documented_fields
 from lumenocr.errors import ConfigError, InputNotFoundError
 from lumenocr.io.image import LoadOptions, allow_large_images, parse_page_spec
+from lumenocr.pipeline.det import detection_settings
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
 from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
@@ -46,7 +48,7 @@ examples:
 # Detection knobs offered as options (TextDetector.with_options / OCR(**knobs)): the fields of
 # the settings dataclasses that carry help text.
 DET_OPTIONS = tuple(
-    dict.fromkeys(f.name for cls in (DetPreprocess, *DETECTION.values()) for f in cli_fields(cls))
+    dict.fromkeys(f.name for cls in (DetPreprocess, *DETECTION.values()) for f in documented_fields(cls))
 )
 REC_BATCH = DEFAULT_BATCH_SIZE  # text lines per recognizer batch unless --rec-batch says otherwise
 
@@ -59,14 +61,8 @@ def _default_cls_thresh() -> float:
 
 def _add_detection_options(group) -> None:
     """One option per detection knob; help shows the default model's setting."""
-    from lumenocr.config_utils import from_dict
-    from lumenocr.zoo import get_spec
-
-    spec = get_spec(DEFAULT_MODEL).det
-    add_settings_options(group, DetPreprocess, from_dict(DetPreprocess, spec.preprocess))
-    post = build_postprocess("det", spec.postprocess)
-    for cls in DETECTION.values():
-        add_settings_options(group, cls, post if isinstance(post, cls) else cls())
+    for cls, values in detection_settings():
+        add_settings_options(group, cls, values)
 
 
 def register(subparsers) -> None:
@@ -164,12 +160,16 @@ def register(subparsers) -> None:
         "--cls-thresh",
         type=float,
         metavar="P",
-        help=f"{cli_fields(ClsPostProcess)[0].metadata['help']} (default {_default_cls_thresh()})",
+        help=f"{documented_fields(ClsPostProcess)[0].metadata['help']} (default {_default_cls_thresh()})",
     )
 
     perf = p.add_argument_group("input and performance")
     perf.add_argument(
-        "--pdf-dpi", type=int, default=200, metavar="DPI", help="PDF rendering resolution (200)"
+        "--pdf-dpi",
+        type=int,
+        default=LoadOptions.pdf_dpi,
+        metavar="DPI",
+        help="PDF rendering resolution (default %(default)s)",
     )
     perf.add_argument(
         "--pages",

@@ -4,15 +4,11 @@ default each have one definition (the dataclass field and the model's registry e
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import Any
 
+from lumenocr.config_utils import documented_fields
+
 _TYPES: dict[str, type] = {"int": int, "float": float, "str": str}
-
-
-def cli_fields(cls: type) -> list[dataclasses.Field]:
-    """The fields of settings dataclass ``cls`` that are command-line options (``help`` metadata)."""
-    return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
 
 def add_settings_options(group: Any, cls: type, defaults: Any) -> tuple[str, ...]:
@@ -20,7 +16,7 @@ def add_settings_options(group: Any, cls: type, defaults: Any) -> tuple[str, ...
     ``None``: "not given, keep the model's setting"); help shows the value in ``defaults``, an
     instance holding the default model's settings. Returns the field names."""
     names = []
-    for f in cli_fields(cls):
+    for f in documented_fields(cls):
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)

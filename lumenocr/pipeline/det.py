@@ -9,11 +9,34 @@ from typing import Any
 import cv2
 import numpy as np
 
-from lumenocr.config_utils import from_dict, replace_checked
+from lumenocr.config_utils import documented_fields, field_help, from_dict, replace_checked
 from lumenocr.errors import ModelError
 from lumenocr.postprocess.registry import DETECTION, build_postprocess
 from lumenocr.preprocess.det import DetPreprocess
 from lumenocr.runtime.engine import Engine
+
+
+def detection_settings(model: str | None = None) -> list[tuple[type, Any]]:
+    """Each detection settings class (pre-processing, then every post-processor) with zoo
+    ``model``'s values (default: the default model's)."""
+    from lumenocr.zoo import DEFAULT_MODEL, get_spec
+
+    spec = get_spec(model or DEFAULT_MODEL).det
+    post = build_postprocess("det", spec.postprocess)
+    return [(DetPreprocess, from_dict(DetPreprocess, spec.preprocess))] + [
+        (cls, post if isinstance(post, cls) else cls()) for cls in DETECTION.values()
+    ]
+
+
+def detection_help() -> dict[str, str]:
+    """``{knob: "help (default value)"}`` for every documented detection knob (the CLI's
+    options and the server's request fields)."""
+    return {
+        f.name: field_help(f, getattr(values, f.name))
+        for cls, values in detection_settings()
+        for f in documented_fields(cls)
+    }
+
 
 #: Every detection knob: the pre-processing fields and those of any detection post-processor.
 DET_KNOBS = {f.name for f in dataclasses.fields(DetPreprocess)} | {

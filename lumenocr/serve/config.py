@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lumenocr.config_utils import from_dict, to_dict
 from lumenocr.errors import ConfigError
+from lumenocr.io.image import LoadOptions
 
 #: Environment variable that carries the JSON settings to uvicorn worker processes.
 ENV_VAR = "LUMENOCR_SERVE_CONFIG"
@@ -47,7 +48,7 @@ class ServeConfig:
     max_pixels: int = 40_000_000
     max_pages: int = 20  # PDF/TIFF pages per request
     max_crops: int = 256  # crops per /v1/rec or /v1/cls request
-    pdf_dpi: int = 200
+    pdf_dpi: int = LoadOptions.pdf_dpi  # the library's default rendering resolution
     allow_urls: bool = False
     url_allow_networks: tuple[str, ...] = ()  # CIDRs let through the private-address guard
     url_max_bytes: int = 20 * 1024 * 1024

@@ -19,32 +19,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DetectionOptions(_Strict):
-    """Detection knobs (``lumenocr ocr --help``, "detection"); unset: the model's defaults."""
+def _help(knob: str) -> str:
+    """A detection knob's help and the default model's value, from the settings dataclasses
+    (the one definition the CLI's options use too); the bounds below are the server's caps."""
+    from lumenocr.pipeline.det import detection_help
 
-    limit_side_len: int | None = Field(
-        None, ge=32, le=4000, description="resize so the limited side is this (960)"
-    )
-    limit_type: Literal["max", "min"] | None = Field(
-        None, description="max: shrink the longer side; min: enlarge the shorter"
-    )
-    thresh: float | None = Field(None, ge=0, le=1, description="pixel threshold on the probability map (0.3)")
-    box_thresh: float | None = Field(
-        None, ge=0, le=1, description="minimum mean probability inside a box (0.6)"
-    )
-    unclip_ratio: float | None = Field(
-        None, gt=0, le=10, description="how far boxes grow from the text kernel (1.5)"
-    )
-    max_candidates: int | None = Field(
-        None, ge=1, le=10000, description="most boxes considered per image (1000)"
-    )
-    score_mode: Literal["fast", "slow"] | None = Field(
-        None, description="box score over its rectangle or contour"
-    )
-    use_dilation: bool | None = Field(None, description="dilate the text map (joins broken strokes)")
-    box_type: Literal["quad", "poly"] | None = Field(
-        None, description="quadrilaterals, or polygons for curved text"
-    )
+    return detection_help()[knob]
+
+
+class DetectionOptions(_Strict):
+    """Detection knobs (``lumenocr ocr --help``, "detection"); unset: the model's defaults.
+    The field names are the CLI's (``DET_OPTIONS``, derived from the settings dataclasses)."""
+
+    limit_side_len: int | None = Field(None, ge=32, le=4000, description=_help("limit_side_len"))
+    limit_type: Literal["max", "min"] | None = Field(None, description=_help("limit_type"))
+    thresh: float | None = Field(None, ge=0, le=1, description=_help("thresh"))
+    box_thresh: float | None = Field(None, ge=0, le=1, description=_help("box_thresh"))
+    unclip_ratio: float | None = Field(None, gt=0, le=10, description=_help("unclip_ratio"))
+    max_candidates: int | None = Field(None, ge=1, le=10000, description=_help("max_candidates"))
+    score_mode: Literal["fast", "slow"] | None = Field(None, description=_help("score_mode"))
+    use_dilation: bool | None = Field(None, description=_help("use_dilation"))
+    box_type: Literal["quad", "poly"] | None = Field(None, description=_help("box_type"))
 
     def det_knobs(self) -> dict:
         return {
