@@ -693,3 +693,23 @@ def test_cli_serve_graceful_shutdown(tmp_path):
         if proc.poll() is None:
             proc.kill()
         log.close()
+
+
+def test_document_stages_from_the_server_config(ocr):
+    """`lumenocr serve --layout columns`: the records carry the layout blocks, as the library's."""
+    from lumenocr import OCR
+
+    app = create_app(ServeConfig(layout="columns", orientation=False, warmup=False))
+    page = np.hstack(
+        [text_image(["LEFT COLUMN", "first text"], 520), text_image(["RIGHT SIDE", "more words"], 520)]
+    )
+    with LiveServer(app) as live:
+        deadline = time.monotonic() + 120
+        while not app.state.service.ready.is_set() and time.monotonic() < deadline:
+            assert app.state.service.load_error is None, app.state.service.load_error
+            time.sleep(0.1)
+        r = httpx.post(f"{live.url}/v1/ocr", files={"file": ("cols.png", png(page))}, timeout=120)
+    assert r.status_code == 200, r.text
+    (record,) = r.json()
+    want = OCR(layout="columns", orientation=False).ocr_image(page, source="cols.png").to_dict()
+    assert record["blocks"] and without_time([record]) == without_time([want])

@@ -79,6 +79,8 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("ServeConfig", "dictionary"): "keys.txt",
     ("ServeConfig", "providers"): ("cuda", "cpu"),
     ("ServeConfig", "threads"): 2,
+    ("ServeConfig", "orientation"): False,
+    ("ServeConfig", "layout"): "columns",
     ("ServeConfig", "url_allow_networks"): ("10.0.0.0/8",),
     ("ServeConfig", "api_keys"): ("k1",),
 }

@@ -66,6 +66,20 @@ def register(subparsers) -> None:
         metavar="N",
         help="ONNX Runtime threads per request (default: cores / --max-concurrency)",
     )
+    models.add_argument(
+        "--orientation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="turn pages lying at 90/180/270 degrees upright (default: on when its model is installed)",
+    )
+    models.add_argument(
+        "--layout",
+        nargs="?",
+        const="model",
+        choices=("model", "columns"),
+        help="answer layout blocks in reading order ('model' regions, or 'columns' from white space)",
+    )
+    models.add_argument("--tables", action="store_true", help="read table structure (implies --layout)")
     models.add_argument("--no-warmup", action="store_true", help="ready as soon as the models are loaded")
 
     lim = p.add_argument_group("limits (per worker process)")
@@ -157,6 +171,9 @@ def config_from_args(args):
         if args.providers
         else None,
         threads=args.threads,
+        orientation=args.orientation,
+        layout=args.layout or ("model" if args.tables else "off"),
+        tables=args.tables,
         max_concurrency=args.max_concurrency,
         max_queue=args.max_queue,
         request_timeout=args.timeout,

@@ -40,6 +40,10 @@ class ServeConfig:
     dictionary: str | None = None
     providers: tuple[str, ...] | None = None  # None: the library default (RuntimeOptions)
     threads: int | None = None
+    # Document stages, as ``lumenocr ocr --orientation/--layout/--tables`` (None: the library default).
+    orientation: bool | None = None
+    layout: str = "off"  # off | model | columns
+    tables: bool = False
     max_concurrency: int = 2
     max_queue: int = 16
     request_timeout: float = 60.0  # seconds from admission to answer
@@ -77,6 +81,8 @@ class ServeConfig:
         for name in ("request_timeout", "url_timeout"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.layout not in ("off", "model", "columns"):
+            raise ConfigError(f"layout must be off, model or columns, got {self.layout!r}")
         if self.url_max_redirects < 0 or self.retry_after < 0:
             raise ConfigError("url_max_redirects and retry_after must be >= 0")
         for net in self.url_allow_networks:
@@ -97,6 +103,9 @@ class ServeConfig:
             "cls_model": self.cls_model,
             "dictionary": self.dictionary,
             "threads": self.threads or max(1, cores // self.max_concurrency),
+            "orientation": self.orientation,
+            "layout": self.layout,
+            "tables": self.tables,
         }
         if self.model:
             kw["model"] = self.model
