@@ -3,6 +3,8 @@
 * ``inspect -c config.yml``: a grid of augmented samples with their targets (CTC text, DB
   shrink and threshold maps): check augmentation and labels before a long run.
 * ``to-lmdb LABEL_FILE OUT_DIR``: pack a recognition label file into a PaddleOCR-style LMDB.
+* ``crops DET_LABEL OUT_DIR``: cut recognition word crops out of a detection label file.
+* ``split DET_LABEL OUT_DIR --val 0.1``: hold out images for validation (thresholds, early stop).
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ def register(subparsers) -> None:
     lm.add_argument("label_file")
     lm.add_argument("out_dir")
     lm.set_defaults(func=to_lmdb)
+    cr = sub.add_parser("crops", help="cut recognition crops out of a detection label file")
+    cr.add_argument("label_file", help="detection / end-to-end label file (PaddleOCR format)")
+    cr.add_argument("out_dir")
+    cr.add_argument("--mode", choices=("quad", "box", "both"), default="quad",
+                    help="quad: rectified quadrilateral (what the pipeline reads); box: axis-aligned box; both")
+    cr.set_defaults(func=crops)
+    sp = sub.add_parser("split", help="split a detection label file by image into train.txt / val.txt")
+    sp.add_argument("label_file")
+    sp.add_argument("out_dir")
+    sp.add_argument("--val", type=float, default=0.1, help="fraction of images held out (default 0.1)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.set_defaults(func=split)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -56,4 +70,23 @@ def to_lmdb(args: argparse.Namespace) -> int:
 
     n = write_rec_lmdb(args.label_file, args.out_dir)
     print(f"wrote {n} samples to {args.out_dir}")
+    return 0
+
+
+def crops(args: argparse.Namespace) -> int:
+    from lumenocr.train.crops import cut_word_crops
+
+    c = cut_word_crops(args.label_file, args.out_dir, args.mode)
+    print(
+        f"wrote {c['crops']} crops from {c['images']} images to {args.out_dir} "
+        f"({c['skipped_boxes']} don't-care/empty boxes skipped, {c['unreadable_images']} unreadable images)"
+    )
+    return 1 if c["unreadable_images"] else 0
+
+
+def split(args: argparse.Namespace) -> int:
+    from lumenocr.train.crops import split_det_labels
+
+    train, val = split_det_labels(args.label_file, args.out_dir, args.val, args.seed)
+    print(f"wrote {train} and {val}")
     return 0

@@ -42,11 +42,17 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--gt", required=True, help="label file, dataset folder with label.txt, or ICDAR gt folder/file"
     )
-    src = parser.add_mutually_exclusive_group(required=True)
+    src = parser.add_mutually_exclusive_group()
     src.add_argument("--pred", help="predictions JSONL written by `lumenocr ocr --format jsonl`")
     src.add_argument(
         "--model", help="run this zoo model over the ground-truth images instead of reading --pred"
     )
+    for part in ("det", "rec", "cls"):
+        parser.add_argument(
+            f"--{part}-model",
+            metavar="ONNX",
+            help=f"run this {part} ONNX file (e.g. from `lumenocr export`) instead of the zoo model's",
+        )
     parser.add_argument("--images", help="image folder (needed with --model when --gt is ICDAR txt files)")
     parser.add_argument(
         "--words", action="store_true", help="score the word boxes of each line, not the lines"
@@ -188,7 +194,10 @@ def _progress(items, args, desc: str):
 def _build_ocr(args, task: str):
     from lumenocr import OCR
 
-    kw = {"threads": args.threads} if args.threads else {}
+    kw: dict = {"threads": args.threads} if args.threads else {}
+    for part in ("det", "rec", "cls"):
+        if getattr(args, f"{part}_model", None):
+            kw[f"{part}_model"] = getattr(args, f"{part}_model")
     if task == "rec":
         return OCR(model=args.model, use_det=False, use_cls=False, **kw)
     if task == "det" and not args.words:
@@ -314,7 +323,13 @@ TEXT_RULES = {
 
 
 def _header(args, n: int) -> str:
-    head = f"lumenocr eval {args.task}: {args.gt} vs {args.model or args.pred} ({n} items)"
+    files = [
+        f"{p}={getattr(args, p + '_model')}"
+        for p in ("det", "rec", "cls")
+        if getattr(args, p + "_model", None)
+    ]
+    what = args.pred or " ".join([args.model, *files])
+    head = f"lumenocr eval {args.task}: {args.gt} vs {what} ({n} items)"
     if args.task in ("e2e", "rec"):
         head += f"\n  text match: {TEXT_RULES.get(args.normalize, args.normalize)}"
     return head
@@ -336,6 +351,18 @@ def _write_json(args, payload: dict) -> None:
 
 
 def _check_args(args) -> None:
+    files = [getattr(args, f"{p}_model", None) for p in ("det", "rec", "cls")]
+    if any(files):
+        if args.pred:
+            raise InputError("--det-model/--rec-model/--cls-model run a model; they do not go with --pred")
+        if not args.model:
+            from lumenocr.zoo import DEFAULT_MODEL
+
+            args.model = DEFAULT_MODEL  # the zoo model supplies the parts not given as files
+    if not args.model and not args.pred:
+        raise InputError(
+            "give --pred PREDICTIONS.jsonl, or --model NAME / --det-model / --rec-model to run one"
+        )
     if not 0.0 < args.iou <= 1.0:
         raise InputError(f"--iou must be in (0, 1], got {args.iou}")
     if args.save_pred and not args.model:

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "synth": "lumenocr.cli.synth",
     "train": "lumenocr.cli.train",
     "export": "lumenocr.cli.export",
+    "convert": "lumenocr.cli.convert",
     "data": "lumenocr.cli.data",
     "serve": "lumenocr.cli.serve",
 }

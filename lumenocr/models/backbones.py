@@ -231,4 +231,6 @@ class PPLCNet(StagedBackbone):
         self.out_channels = chans[1:] if mode == "det" else chans[-1]
 
 
-BACKBONES = {"MobileNetV3": MobileNetV3, "ResNetVd": ResNetVd, "PPLCNet": PPLCNet}
+from lumenocr.models.repvit import RepViTNet  # noqa: E402  (the PP-OCRv6 backbone lives in its own module)
+
+BACKBONES = {"MobileNetV3": MobileNetV3, "ResNetVd": ResNetVd, "PPLCNet": PPLCNet, "RepViTNet": RepViTNet}

@@ -11,16 +11,21 @@ from torch import nn
 
 
 class _DBBranch(nn.Sequential):
-    """3x3 conv, then two 2x transposed convs back to input resolution, sigmoid."""
+    """3x3 conv, then two 2x transposed convs back to input resolution, sigmoid.
 
-    def __init__(self, cin: int):
+    ``batch_norm=False``: the convs carry biases instead (the layout of published PP-OCR graphs,
+    whose batch-norm is folded into the convs).
+    """
+
+    def __init__(self, cin: int, batch_norm: bool = True):
         mid = max(cin // 4, 8)
+        norm = nn.BatchNorm2d if batch_norm else lambda _c: nn.Identity()
         super().__init__(
-            nn.Conv2d(cin, mid, 3, padding=1, bias=False),
-            nn.BatchNorm2d(mid),
+            nn.Conv2d(cin, mid, 3, padding=1, bias=not batch_norm),
+            norm(mid),
             nn.ReLU(),
             nn.ConvTranspose2d(mid, mid, 2, 2),
-            nn.BatchNorm2d(mid),
+            norm(mid),
             nn.ReLU(),
             nn.ConvTranspose2d(mid, 1, 2, 2),
             nn.Sigmoid(),
@@ -34,11 +39,11 @@ class DBHead(nn.Module):
     ``1 / (1 + exp(-k (P - T)))``.
     """
 
-    def __init__(self, in_channels: int, k: float = 50.0):
+    def __init__(self, in_channels: int, k: float = 50.0, batch_norm: bool = True):
         super().__init__()
         self.k = k
-        self.binarize = _DBBranch(in_channels)
-        self.thresh = _DBBranch(in_channels)
+        self.binarize = _DBBranch(in_channels, batch_norm)
+        self.thresh = _DBBranch(in_channels, batch_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         prob = self.binarize(x)

@@ -146,4 +146,13 @@ class SequenceEncoder(nn.Module):
         return seq
 
 
-NECKS = {"DBFPN": DBFPN, "RSEFPN": RSEFPN, "SequenceEncoder": SequenceEncoder}
+from lumenocr.models.large_kernel_fpn import LKRSEFPN  # noqa: E402
+from lumenocr.models.svtr_lite import LiteSVTREncoder  # noqa: E402
+
+NECKS = {
+    "DBFPN": DBFPN,
+    "RSEFPN": RSEFPN,
+    "SequenceEncoder": SequenceEncoder,
+    "LKRSEFPN": LKRSEFPN,
+    "LiteSVTREncoder": LiteSVTREncoder,
+}

@@ -33,7 +33,7 @@ class GlobalConfig:
     log_every: int = 10  # steps between console / CSV log rows
     eval_every: int = 0  # steps between evaluations; 0 = at the end of every epoch
     save_every: int = 0  # steps between resumable checkpoints; 0 = at evaluations and the end
-    pretrained: str | None = None  # weights only; layers whose shape changed are skipped
+    pretrained: str | None = None  # weights only; must fit the model (a rec head is remapped by character)
     checkpoint: str | None = None  # resume: weights, optimizer, schedule, step, best metric
     character_dict: str | None = None  # rec: one character per line
     use_space_char: bool = True
@@ -106,11 +106,15 @@ class DataConfig:
     augment: dict[str, Any] | None = None  # RecAugConfig / DetAugConfig fields; null = none
     targets: dict[str, Any] = field(default_factory=dict)  # det: DBTargets fields
     limit: int | None = None  # use only the first N samples (eval)
+    normalize: str = "exact"  # eval, rec: text comparison, as `lumenocr eval rec --normalize`
 
     def __post_init__(self) -> None:
         if len(self.image_shape) != 2:
             raise ConfigError(f"image_shape must be [height, width], got {self.image_shape!r}")
         self.image_shape = (int(self.image_shape[0]), int(self.image_shape[1]))
+        from lumenocr.metrics.text import check_mode
+
+        check_mode(self.normalize)
         if self.batch_size < 1 or self.num_workers < 0:
             raise ConfigError(
                 f"batch_size must be >= 1 and num_workers >= 0, got {self.batch_size}, {self.num_workers}"
@@ -233,8 +237,11 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return raw
 
 
-def build_config(raw: dict[str, Any]) -> TrainConfig:
-    """Validate a raw config dict (as read from YAML) into a :class:`TrainConfig`."""
+def build_config(raw: dict[str, Any], embedded_dictionary: bool = False) -> TrainConfig:
+    """Validate a raw config dict (as read from YAML) into a :class:`TrainConfig`.
+
+    ``embedded_dictionary``: the config comes with a checkpoint that carries the recognizer's
+    characters, so ``global.character_dict`` may be absent."""
     if not isinstance(raw, dict):
         raise ConfigError("a training config must be a mapping of sections")
     unknown = sorted(set(raw) - set(SECTIONS))
@@ -278,8 +285,13 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
                 f"inference.preprocess.image_height ({height}) must equal train.image_shape[0] "
                 f"({cfg.train.image_shape[0]}): the model must see crops at the height it was trained on"
             )
-    if model.task == "rec" and not cfg.global_.character_dict:
-        raise ConfigError("global.character_dict is required for a recognizer (one character per line)")
+    if model.task == "rec" and not (
+        cfg.global_.character_dict or cfg.global_.pretrained or embedded_dictionary
+    ):
+        raise ConfigError(
+            "global.character_dict is required for a recognizer (one character per line), unless "
+            "global.pretrained is a checkpoint that carries its dictionary"
+        )
     return cfg
 
 

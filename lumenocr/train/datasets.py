@@ -96,6 +96,18 @@ class FolderSource:
         return read_image(resolve_image(self.label_file, key, must_exist=False))
 
 
+def check_images_exist(label_file: str | Path, image_paths: Sequence[str]) -> None:
+    """Every image a label file lists must exist: a typo in a path would otherwise stop a long run
+    hours in, or silently train on fewer samples."""
+    missing = [p for p in dict.fromkeys(image_paths) if not resolve_image(label_file, p, must_exist=False).is_file()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InputNotFoundError(
+            f"{label_file}: {len(missing)} of {len(set(image_paths))} listed images do not exist "
+            f"(paths are relative to the label file's folder): {shown}"
+        )
+
+
 def sample_by_ratio(n: int, ratio: float, rng: np.random.Generator) -> list[int]:
     """Indices drawn from one source: ``ratio`` < 1 subsamples, > 1 repeats (mixing several files)."""
     if ratio <= 0:
@@ -193,6 +205,14 @@ class RecDataset(_Epoch):
         for si, (src, ratio) in enumerate(zip(sources, ratios, strict=True)):
             if isinstance(src, FolderSource):
                 entries = [(s.image_path, s.text) for s in read_rec_labels(src.label_file)]
+                if entries and sum(t.lstrip().startswith("[{") and '"points"' in t for _, t in entries) > len(entries) // 2:
+                    from lumenocr.io.labels import LabelFormatError
+
+                    raise LabelFormatError(
+                        f"{src.label_file}: this is a detection label file (JSON boxes after the tab); a "
+                        "recognizer trains on crops - cut them with `lumenocr data crops`"
+                    )
+                check_images_exist(src.label_file, [e[0] for e in entries])
             else:
                 entries = src.labels()
             for j in sample_by_ratio(len(entries), ratio, pick):
@@ -292,6 +312,7 @@ class DetDataset(_Epoch):
         self.items = []
         for f, ratio in zip(label_files, _ratios(label_files, ratio_list), strict=True):
             samples = read_det_labels(f)
+            check_images_exist(f, [s.image_path for s in samples])
             self.items += [(Path(f), samples[j]) for j in sample_by_ratio(len(samples), ratio, pick)]
         if not self.items:
             raise ConfigError(f"no samples in {list(label_files)}")

@@ -32,7 +32,7 @@ def load_trained(checkpoint: str | Path) -> tuple[OCRModel, TrainConfig, Diction
     state = _load(str(checkpoint))
     if "config" not in state or "model" not in state:
         raise ModelError(f"{checkpoint}: not a lumenocr training checkpoint (no config/model)")
-    cfg = build_config(state["config"])
+    cfg = build_config(state["config"], embedded_dictionary=state.get("characters") is not None)
     dictionary = None
     if cfg.task == "rec":
         chars = state.get("characters")

@@ -89,10 +89,44 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool, rank: int = 0, wor
 
 
 def make_dictionary(cfg: TrainConfig) -> Dictionary | None:
-    """The recognizer's dictionary (None for det/cls)."""
+    """The recognizer's dictionary (None for det/cls): ``global.character_dict``, or else the one
+    the ``global.pretrained`` checkpoint carries."""
     if cfg.task != "rec":
         return None
-    return Dictionary(read_dictionary(cfg.global_.character_dict or ""), cfg.global_.use_space_char)
+    g = cfg.global_
+    if g.character_dict:
+        chars = read_dictionary(g.character_dict)
+        where = str(g.character_dict)
+    elif g.pretrained:
+        chars = _load(g.pretrained).get("characters")
+        if not chars:
+            raise ConfigError(
+                f"global.character_dict is not set and {g.pretrained} carries no dictionary; set one"
+            )
+        where = f"{g.pretrained} (its dictionary)"
+    else:
+        raise ConfigError("global.character_dict is required for a recognizer (one character per line)")
+    check_dictionary(chars, where, g.use_space_char)
+    return Dictionary(list(chars), g.use_space_char)
+
+
+def check_dictionary(chars: list[str], where: str, use_space_char: bool) -> None:
+    """Duplicate or empty entries would make two classes read as one: refuse them up front."""
+    if not chars:
+        raise ConfigError(f"{where}: the dictionary is empty")
+    seen: dict[str, int] = {}
+    for line, c in enumerate(chars, 1):
+        if c == "":
+            raise ConfigError(f"{where}: line {line} is empty (one character per line, no blank lines)")
+        if c in seen:
+            raise ConfigError(
+                f"{where}: {c!r} appears twice (lines {seen[c]} and {line}); each entry must be unique"
+            )
+        seen[c] = line
+    if use_space_char and " " in seen:
+        raise ConfigError(
+            f"{where}: line {seen[' ']} is a space and global.use_space_char adds another; remove one"
+        )
 
 
 def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | None):
@@ -221,24 +255,54 @@ class Trainer:
 
     # --- weights ---------------------------------------------------------------------------------
     def load_pretrained(self, path: str) -> list[str]:
-        """Load weights only; tensors whose shape differs (e.g. a new dictionary's head) are skipped."""
-        state = _load(path).get("model")
+        """Load weights only (the schedule starts over).
+
+        Every tensor must fit the config's model, except a recognizer head whose dictionary
+        changed: its rows are matched by character (existing characters keep their weights,
+        the blank keeps its row, new characters get fresh rows, removed ones are dropped).
+        Returns the names of the tensors that were remapped.
+        """
+        ckpt = _load(path)
+        state = ckpt.get("model")
         if state is None:
             raise ModelError(f"{path}: no model weights in this file")
         own = self.model.state_dict()
-        usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-        skipped = sorted(k for k in state if k not in usable)
-        self.model.load_state_dict(usable, strict=False)
-        missing = sorted(k for k in own if k not in usable)
-        if skipped or missing:
-            log.warning(
-                "pretrained %s: %d tensors loaded, skipped %s, left initialised %s",
+        remapped: list[str] = []
+        old_chars = ckpt.get("characters")
+        if (
+            self.dictionary is not None
+            and old_chars is not None
+            and list(old_chars) != self.dictionary.characters
+        ):
+            old = Dictionary(list(old_chars), bool(ckpt_use_space(ckpt)))
+            state = dict(state)
+            for key, value in state.items():
+                if key.startswith("head.") and key in own and value.shape[:1] == (old.num_classes,):
+                    state[key] = remap_rows(value, own[key], old, self.dictionary)
+                    remapped.append(key)
+            added = [c for c in self.dictionary.characters if c not in old.index]
+            log.info(
+                "pretrained %s: dictionary %d -> %d characters (%d new: %s)",
                 path,
-                len(usable),
-                skipped,
-                missing,
+                len(old.characters),
+                len(self.dictionary.characters),
+                len(added),
+                "".join(added[:50]),
             )
-        return skipped
+        problems = [
+            f"{k}: model {list(own[k].shape)} vs checkpoint {list(state[k].shape)}"
+            for k in own
+            if k in state and own[k].shape != state[k].shape
+        ]
+        problems += [f"{k}: in the model, not in the checkpoint" for k in own if k not in state]
+        problems += [f"{k}: in the checkpoint, not in the model" for k in state if k not in own]
+        if problems:
+            raise ModelError(
+                f"global.pretrained {path} does not fit the config's model ({len(problems)} mismatching tensors; "
+                f"is model: the architecture it was trained with?): " + "; ".join(problems[:3])
+            )
+        self.model.load_state_dict(state)
+        return remapped
 
     def checkpoint_state(self) -> dict[str, Any]:
         return {
@@ -319,7 +383,7 @@ class Trainer:
         """Run the pipeline predictor on the eval set and score it with :mod:`lumenocr.metrics`."""
         if self.eval_set is None:
             return {}
-        return evaluate_predictor(self.task, self.predictor(), self.eval_set)
+        return evaluate_predictor(self.task, self.predictor(), self.eval_set, ds_normalize(self.cfg))
 
     # --- loop ------------------------------------------------------------------------------------
     def fit(self, on_step: Callable[[dict], None] | None = None) -> dict[str, Any]:
@@ -480,9 +544,10 @@ class Trainer:
         return {"lr": lr, **{k: float(v.detach()) for k, v in losses.items()}}
 
 
-def evaluate_predictor(task: str, predictor, ds) -> dict[str, float]:
+def evaluate_predictor(task: str, predictor, ds, normalize: str = "exact") -> dict[str, float]:
     """Score ``predictor`` (built by :mod:`lumenocr.pipeline.build`) on eval dataset ``ds`` the
-    way ``lumenocr eval`` scores a model file: the same image decoder, crop policy and metrics."""
+    way ``lumenocr eval`` scores a model file: the same image decoder, crop policy and metrics
+    (``normalize``: the text comparison of ``lumenocr eval rec --normalize``)."""
     if task == "det":
         from lumenocr.io.labels import resolve_image
         from lumenocr.io.sources import load_image
@@ -515,8 +580,41 @@ def evaluate_predictor(task: str, predictor, ds) -> dict[str, float]:
         return {"accuracy": acc}
     from lumenocr.metrics import evaluate_recognition
 
-    rm = evaluate_recognition(texts, [r.text for r in results])
+    rm = evaluate_recognition(texts, [r.text for r in results], normalize=normalize)
     return {"accuracy": rm.accuracy, "norm_edit_score": 1.0 - rm.mean_ned, "cer": rm.cer}
+
+
+def ds_normalize(cfg: TrainConfig) -> str:
+    return cfg.eval.normalize if cfg.eval else "exact"
+
+
+def ckpt_use_space(ckpt: dict[str, Any]) -> bool:
+    """``use_space_char`` of the config a checkpoint was saved with (True when unrecorded)."""
+    return bool(((ckpt.get("config") or {}).get("global") or {}).get("use_space_char", True))
+
+
+def remap_rows(
+    old_value: torch.Tensor, fresh: torch.Tensor, old: Dictionary, new: Dictionary
+) -> torch.Tensor:
+    """Rows of a CTC head tensor for the ``new`` dictionary, taken by character from ``old``.
+
+    New characters get the freshly initialised row scaled to the spread of the trained rows,
+    and (for a bias) the median trained bias, so they start neither dominant nor impossible.
+    """
+    out = fresh.clone()
+    trained = old_value[1:]
+    if out.ndim > 1:
+        scale = trained.std() / fresh.std().clamp_min(1e-12)
+        out = out * scale
+    else:
+        out[:] = trained.median()
+    out[0] = old_value[0]  # the blank
+    new_chars = list(new.characters) + ([" "] if new.use_space_char else [])
+    for j, c in enumerate(new_chars, 1):
+        i = old.index.get(c)
+        if i is not None:
+            out[j] = old_value[i]
+    return out
 
 
 def _group_mult(optimizer: torch.optim.Optimizer, base_lr: float) -> float:
