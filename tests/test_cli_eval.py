@@ -240,8 +240,12 @@ def test_model_run_checks_images_before_loading_the_model(dataset, tmp_path, cap
 
 def test_gt_and_pred_or_model_are_required(capsys):
     with pytest.raises(SystemExit):
-        main(["eval", "det", "--gt", "x"])
-    assert "one of the arguments --pred --model is required" in capsys.readouterr().err
+        main(["eval", "det", "--pred", "p.jsonl"])
+    assert "--gt" in capsys.readouterr().err
+    assert main(["eval", "det", "--gt", "x"]) == 2
+    assert "give --pred PREDICTIONS.jsonl, or --model NAME / --det-model / --rec-model" in capsys.readouterr().err
+    assert main(["eval", "rec", "--gt", "x", "--pred", "p.jsonl", "--rec-model", "r.onnx"]) == 2
+    assert "do not go with --pred" in capsys.readouterr().err
 
 
 def _model_available(name: str) -> bool:
