@@ -95,6 +95,38 @@ def test_rec_softmax_matches_onnxruntime_on_real_crops(converted):
     assert np.abs(mine - ref).max() <= 1e-4
 
 
+@pytest.mark.parametrize(
+    "zoo, part", [("ppocrv6-small", "cls"), ("ppocrv5-mobile", "det"), ("ppocrv5-mobile", "rec")]
+)
+def test_other_shipped_models_match_onnxruntime(zoo, part, tmp_path):
+    import onnxruntime as ort
+
+    from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
+    from lumenocr.train.convert import convert
+    from lumenocr.train.export import load_trained
+    from lumenocr.zoo import get_spec, locate
+
+    try:
+        path = locate(getattr(get_spec(zoo), part).file)
+        convert(zoo, tmp_path / "m.pt", part)
+    except ModelNotFoundError as e:
+        pytest.skip(f"zoo model not installed: {e}")
+    model, _, _ = load_trained(tmp_path / "m.pt")
+    if part == "det":
+        d = need("icdar2015_test")
+        sample = read_det_labels(d / "label.txt")[0]
+        x = DetPreprocess(limit_side_len=480)(cv2.imread(str(d / sample.image_path))).tensor
+    else:
+        crops, _ = _rec_crops(8)
+        crops += [c[::-1, ::-1].copy() for c in crops[:4]]  # upside down, for the classifier
+        x = (ClsPreprocess() if part == "cls" else RecPreprocess())(crops)
+    with torch.no_grad():
+        mine = model(torch.from_numpy(x)).numpy()
+    ref = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert mine.shape == ref.shape
+    assert np.abs(mine - ref).max() <= 1e-4
+
+
 def test_exported_recognizer_reads_what_the_zoo_model_reads(converted, tmp_path):
     from lumenocr import OCR
     from lumenocr.train.export import export_onnx

@@ -231,6 +231,16 @@ class PPLCNet(StagedBackbone):
         self.out_channels = chans[1:] if mode == "det" else chans[-1]
 
 
-from lumenocr.models.repvit import RepViTNet  # noqa: E402  (the PP-OCRv6 backbone lives in its own module)
+# the published PP-OCR architectures live in their own modules
+from lumenocr.models.pplcnet_v3 import PPLCNetV3  # noqa: E402
+from lumenocr.models.ppocr_mobilenet_v3 import PPMobileNetV3  # noqa: E402
+from lumenocr.models.repvit import RepViTNet  # noqa: E402
 
-BACKBONES = {"MobileNetV3": MobileNetV3, "ResNetVd": ResNetVd, "PPLCNet": PPLCNet, "RepViTNet": RepViTNet}
+BACKBONES = {
+    "MobileNetV3": MobileNetV3,
+    "ResNetVd": ResNetVd,
+    "PPLCNet": PPLCNet,
+    "RepViTNet": RepViTNet,
+    "PPMobileNetV3": PPMobileNetV3,
+    "PPLCNetV3": PPLCNetV3,
+}

@@ -42,7 +42,11 @@ class LargeKernelSmooth(nn.Module):
 
 
 class LKRSEFPN(nn.Module):
-    """Feature pyramid over the stride 4..32 maps, fused at stride 4 into ``out_channels`` maps."""
+    """Feature pyramid over the stride 4..32 maps, fused at stride 4 into ``out_channels`` maps.
+
+    ``kernel``: size of the depthwise smoothing conv (PP-OCRv6 small: 7); ``0`` smooths with a
+    3x3 RSE conv instead, which is PP-OCRv3-v5's RSE-FPN.
+    """
 
     def __init__(self, in_channels: list[int], out_channels: int = 96, kernel: int = 7):
         super().__init__()
@@ -50,7 +54,10 @@ class LKRSEFPN(nn.Module):
             raise ValueError(f"LKRSEFPN out_channels must be a multiple of 4, got {out_channels}")
         self.lateral = nn.ModuleList(RSEConv(c, out_channels, 1) for c in in_channels)
         self.smooth = nn.ModuleList(
-            LargeKernelSmooth(out_channels, out_channels // 4, kernel) for _ in in_channels
+            LargeKernelSmooth(out_channels, out_channels // 4, kernel)
+            if kernel
+            else RSEConv(out_channels, out_channels // 4, 3)
+            for _ in in_channels
         )
         self.out_channels = out_channels
 

@@ -147,7 +147,7 @@ class SequenceEncoder(nn.Module):
 
 
 from lumenocr.models.large_kernel_fpn import LKRSEFPN  # noqa: E402
-from lumenocr.models.svtr_lite import LiteSVTREncoder  # noqa: E402
+from lumenocr.models.svtr_lite import LiteSVTREncoder, SVTREncoder  # noqa: E402
 
 NECKS = {
     "DBFPN": DBFPN,
@@ -155,4 +155,5 @@ NECKS = {
     "SequenceEncoder": SequenceEncoder,
     "LKRSEFPN": LKRSEFPN,
     "LiteSVTREncoder": LiteSVTREncoder,
+    "SVTREncoder": SVTREncoder,
 }

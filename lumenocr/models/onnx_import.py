@@ -27,6 +27,13 @@ from torch import nn
 
 from lumenocr.errors import ModelError
 
+
+def _affine_type() -> type[nn.Module]:
+    from lumenocr.models.pplcnet_v3 import LearnableAffine
+
+    return LearnableAffine
+
+
 _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.ConvTranspose2d, "conv_transpose"),
     (nn.Conv2d, "conv"),
@@ -67,6 +74,9 @@ def read_onnx_groups(path: str | Path) -> list[ParamGroup]:
             consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
         elif node.op_type in ("Identity", "Cast") and node.input:
             alias[node.output[0]] = node.input[0]
+        elif node.op_type in ("Reshape", "Unsqueeze", "Squeeze") and real_in(node.input[0], alias) in consts:
+            # exporters reshape a bias constant to (1, C, 1, 1) in the graph: fold it
+            consts[node.output[0]] = consts[real_in(node.input[0], alias)]
 
     def real(name: str) -> str:
         while name in alias:
@@ -138,6 +148,9 @@ def read_onnx_groups(path: str | Path) -> list[ParamGroup]:
             if len(node.input) > 2:
                 t["bias"] = const(node.input[2])
             groups.append(ParamGroup("layer_norm", name, t))  # type: ignore[arg-type]
+        elif op == "Mul" and _scalar_affine(node, const, consumers, real) is not None:
+            scale, shift = _scalar_affine(node, const, consumers, real)  # type: ignore[misc]
+            groups.append(ParamGroup("affine", name, {"scale": scale, "bias": shift}))
         elif op == "Mul":
             # a decomposed layer norm: (x - mean) / sqrt(var + eps) * scale + shift
             src = [producer.get(real(i)) for i in node.input]
@@ -155,6 +168,26 @@ def read_onnx_groups(path: str | Path) -> list[ParamGroup]:
                 t["bias"] = shift
             groups.append(ParamGroup("layer_norm", name, t))
     return groups
+
+
+def _scalar_affine(node, const, consumers, real):
+    """``scale * x + shift`` with scalar constants (PP-LCNetV3's learnable affine), or None."""
+    scale = next((const(i) for i in node.input if const(i) is not None), None)
+    if scale is None or scale.size != 1:
+        return None
+    nxt = consumers.get(real(node.output[0]), [])
+    if len(nxt) != 1 or nxt[0].op_type != "Add":
+        return None
+    shift = next((const(i) for i in nxt[0].input if const(i) is not None), None)
+    if shift is None or shift.size != 1:
+        return None
+    return scale.reshape(1).astype(np.float32), shift.reshape(1).astype(np.float32)
+
+
+def real_in(name: str, alias: dict[str, str]) -> str:
+    while name in alias:
+        name = alias[name]
+    return name
 
 
 def _group(node) -> int:
@@ -196,6 +229,8 @@ def torch_groups(model: nn.Module, sample: torch.Tensor) -> list[tuple[ParamGrou
 
 
 def _kind(module: nn.Module) -> str | None:
+    if isinstance(module, _affine_type()):
+        return "affine"
     for cls, kind in _KINDS:
         if isinstance(module, cls):
             return kind
@@ -204,6 +239,7 @@ def _kind(module: nn.Module) -> str | None:
 
 def first_mismatch(onnx_groups: list[ParamGroup], torch_side: list[ParamGroup]) -> str | None:
     """A sentence naming the first pair of layers that do not fit, or None when all fit."""
+    onnx_groups = comparable(onnx_groups, torch_side)
     for i, (a, b) in enumerate(zip(onnx_groups, torch_side, strict=False)):
         same = a.kind == b.kind and set(a.tensors) == set(b.tensors)
         same = same and all(a.tensors[k].shape == b.tensors[k].shape for k in a.tensors)
@@ -217,6 +253,14 @@ def first_mismatch(onnx_groups: list[ParamGroup], torch_side: list[ParamGroup]) 
     return None
 
 
+def comparable(onnx_groups: list[ParamGroup], torch_side: list[ParamGroup]) -> list[ParamGroup]:
+    """Scalar ``x * a + b`` pairs are parameters only in models that have learnable affines
+    (PP-LCNetV3); elsewhere the same pattern is a constant (e.g. attention's ``q * scale + 0``)."""
+    if any(g.kind == "affine" for g in torch_side):
+        return onnx_groups
+    return [g for g in onnx_groups if g.kind != "affine"]
+
+
 def load_onnx_weights(model: nn.Module, path: str | Path, sample: torch.Tensor) -> int:
     """Copy the weights of the ONNX file into ``model``; returns the number of layers loaded."""
     groups = read_onnx_groups(path)
@@ -224,6 +268,7 @@ def load_onnx_weights(model: nn.Module, path: str | Path, sample: torch.Tensor) 
     problem = first_mismatch(groups, [p for p, _ in pairs])
     if problem:
         raise ModelError(f"{path}: the model does not fit the file's weights: {problem}")
+    groups = comparable(groups, [p for p, _ in pairs])
     with torch.no_grad():
         for g, (_, module) in zip(groups, pairs, strict=True):
             for key, value in g.tensors.items():

@@ -74,6 +74,51 @@ _add(
 )
 
 
+_add(
+    Preset(
+        "ppocr_mobile_v2_cls",
+        "cls",
+        {
+            "task": "cls",
+            "backbone": {"name": "PPMobileNetV3", "scale": 0.35},
+            "neck": None,
+            "head": {"name": "ClsHead"},
+        },
+        zoo=("ppocrv6-small/cls", "ppocrv4-mobile/cls"),
+    )
+)
+
+
+_add(
+    Preset(
+        "ppocrv5_mobile_det",
+        "det",
+        {
+            "task": "det",
+            "backbone": {"name": "PPLCNetV3", "scale": 0.75},
+            "neck": {"name": "LKRSEFPN", "out_channels": 96, "kernel": 0},
+            "head": {"name": "DBHead", "k": 50, "batch_norm": True},
+        },
+        zoo=("ppocrv5-mobile/det",),
+    )
+)
+
+
+_add(
+    Preset(
+        "ppocrv5_mobile_rec",
+        "rec",
+        {
+            "task": "rec",
+            "backbone": {"name": "PPLCNetV3", "scale": 0.95},
+            "neck": {"name": "SVTREncoder", "dims": 120, "depth": 2, "hidden": 120, "heads": 8, "kernel": 3},
+            "head": {"name": "CTCHead"},
+        },
+        zoo=("ppocrv5-mobile/rec",),
+    )
+)
+
+
 def preset_for_zoo(model: str, part: str) -> Preset | None:
     key = f"{model}/{part}"
     return next((p for p in PRESETS.values() if key in p.zoo), None)

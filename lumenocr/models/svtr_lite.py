@@ -82,3 +82,45 @@ class LiteSVTREncoder(nn.Module):
         seq = self.norm(self.blocks(y.flatten(2).transpose(1, 2)))  # (N, H*W, C)
         y = seq.transpose(1, 2).reshape(n, c, h, w) + short
         return y.mean(dim=2).transpose(1, 2)  # H is 1: (N, W, C)
+
+
+class SVTREncoder(nn.Module):
+    """PP-OCRv3-v5 mobile recognition neck (PaddleOCR's ``EncoderWithSVTR``), (N, C, 1, W) -> (N, W, dims).
+
+    Read off the published PP-OCRv5 mobile graph: a ``1 x kernel`` conv to C/8 and a 1x1 conv to
+    ``hidden``, ``depth`` pre-norm transformer blocks, a final layer norm, a 1x1 conv back to C,
+    concatenation with the input, a ``1 x kernel`` conv to C/8 and a 1x1 conv to ``dims`` (all
+    conv-BN-swish). With ``guide`` the transformer branch reads a detached copy of the input, so
+    only the shortcut path trains the backbone (as PaddleOCR's ``use_guide``).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        dims: int = 120,
+        depth: int = 2,
+        hidden: int = 120,
+        heads: int = 8,
+        mlp_ratio: float = 2.0,
+        kernel: int = 3,
+        guide: bool = True,
+    ):
+        super().__init__()
+        mid = in_channels // 8
+        self.guide = guide
+        self.conv1 = ConvBNSwish(in_channels, mid, (1, kernel))
+        self.conv2 = ConvBNSwish(mid, hidden)
+        self.blocks = nn.Sequential(*[TransformerBlock(hidden, heads, mlp_ratio) for _ in range(depth)])
+        self.norm = nn.LayerNorm(hidden, eps=1e-6)
+        self.conv3 = ConvBNSwish(hidden, in_channels)
+        self.conv4 = ConvBNSwish(2 * in_channels, mid, (1, kernel))
+        self.conv5 = ConvBNSwish(mid, dims)
+        self.out_channels = dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.conv2(self.conv1(x.detach() if self.guide else x))
+        n, c, h, w = z.shape
+        seq = self.norm(self.blocks(z.flatten(2).transpose(1, 2)))
+        z = self.conv3(seq.transpose(1, 2).reshape(n, c, h, w))
+        y = self.conv5(self.conv4(torch.cat([x, z], dim=1)))
+        return y.mean(dim=2).transpose(1, 2)  # H is 1: (N, W, dims)

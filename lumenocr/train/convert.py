@@ -17,7 +17,7 @@ from lumenocr.errors import InputNotFoundError, ModelError
 from lumenocr.models import ModelConfig, build_model
 from lumenocr.models.onnx_import import first_mismatch, load_onnx_weights, read_onnx_groups, torch_groups
 from lumenocr.models.presets import PRESETS, Preset, preset_for_zoo
-from lumenocr.preprocess import DetPreprocess, RecPreprocess
+from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
 from lumenocr.train.config import build_config
 from lumenocr.train.datasets import Dictionary
 
@@ -101,7 +101,7 @@ def convert(
     model, problem = _fit(preset, path, groups, num_classes)
     if problem:
         raise ModelError(f"{path}: the {preset.name} architecture does not fit the file's weights: {problem}")
-    load_onnx_weights(model, path, sample_for(preset.task))
+    layers = load_onnx_weights(model, path, sample_for(preset.task))
     meta = _read_metadata(path)
 
     characters: list[str] | None = None
@@ -128,6 +128,8 @@ def convert(
         pre, post = dict(comp.preprocess), dict(comp.postprocess)
     elif preset.task == "det":
         pre, post = DetPreprocess().to_dict(), {}
+    elif preset.task == "cls":
+        pre, post = ClsPreprocess().to_dict(), {}
     else:
         pre, post = RecPreprocess().to_dict(), {"use_space_char": use_space}
     raw: dict[str, Any] = {
@@ -136,8 +138,9 @@ def convert(
         "train": {},
         "inference": {"preprocess": pre, "postprocess": post},
     }
-    if preset.task == "rec":
-        raw["train"]["image_shape"] = [int(pre.get("image_height", 48)), int(pre.get("min_width", 320))]
+    if preset.task in ("rec", "cls"):
+        width = pre.get("min_width", pre.get("image_width", 320))
+        raw["train"]["image_shape"] = [int(pre.get("image_height", 48)), int(width)]
     build_config(raw, embedded_dictionary=characters is not None)  # the checkpoint must load: validate now
     state = {
         "model": model.state_dict(),
@@ -151,5 +154,5 @@ def convert(
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, out)
-    log.info("converted %s (%s, %d layers) to %s", path.name, preset.name, len(groups), out)
-    return {"output": str(out), "architecture": preset.name, "task": preset.task, "layers": len(groups)}
+    log.info("converted %s (%s, %d layers) to %s", path.name, preset.name, layers, out)
+    return {"output": str(out), "architecture": preset.name, "task": preset.task, "layers": layers}
