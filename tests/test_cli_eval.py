@@ -243,7 +243,10 @@ def test_gt_and_pred_or_model_are_required(capsys):
         main(["eval", "det", "--pred", "p.jsonl"])
     assert "--gt" in capsys.readouterr().err
     assert main(["eval", "det", "--gt", "x"]) == 2
-    assert "give --pred PREDICTIONS.jsonl, or --model NAME / --det-model / --rec-model" in capsys.readouterr().err
+    assert (
+        "give --pred PREDICTIONS.jsonl, or --model NAME / --det-model / --rec-model"
+        in capsys.readouterr().err
+    )
     assert main(["eval", "rec", "--gt", "x", "--pred", "p.jsonl", "--rec-model", "r.onnx"]) == 2
     assert "do not go with --pred" in capsys.readouterr().err
 

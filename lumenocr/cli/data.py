@@ -30,8 +30,12 @@ def register(subparsers) -> None:
     cr = sub.add_parser("crops", help="cut recognition crops out of a detection label file")
     cr.add_argument("label_file", help="detection / end-to-end label file (PaddleOCR format)")
     cr.add_argument("out_dir")
-    cr.add_argument("--mode", choices=("quad", "box", "both"), default="quad",
-                    help="quad: rectified quadrilateral (what the pipeline reads); box: axis-aligned box; both")
+    cr.add_argument(
+        "--mode",
+        choices=("quad", "box", "both"),
+        default="quad",
+        help="quad: rectified quadrilateral (what the pipeline reads); box: axis-aligned box; both",
+    )
     cr.set_defaults(func=crops)
     sp = sub.add_parser("split", help="split a detection label file by image into train.txt / val.txt")
     sp.add_argument("label_file")

@@ -144,12 +144,14 @@ def read_onnx_groups(path: str | Path) -> list[ParamGroup]:
                 t["bias"] = b
             groups.append(ParamGroup("linear", name, t))
         elif op == "LayerNormalization":
-            t = {"weight": const(node.input[1])}
-            if len(node.input) > 2:
-                t["bias"] = const(node.input[2])
-            groups.append(ParamGroup("layer_norm", name, t))  # type: ignore[arg-type]
+            ln: dict[str, np.ndarray] = {}
+            for key, i in zip(("weight", "bias"), node.input[1:3], strict=False):
+                value = const(i)
+                if value is not None:
+                    ln[key] = value
+            groups.append(ParamGroup("layer_norm", name, ln))
         elif op == "Mul" and _scalar_affine(node, const, consumers, real) is not None:
-            scale, shift = _scalar_affine(node, const, consumers, real)  # type: ignore[misc]
+            scale, shift = _scalar_affine(node, const, consumers, real)
             groups.append(ParamGroup("affine", name, {"scale": scale, "bias": shift}))
         elif op == "Mul":
             # a decomposed layer norm: (x - mean) / sqrt(var + eps) * scale + shift

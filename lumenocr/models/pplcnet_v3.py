@@ -20,20 +20,21 @@ from torch.nn import functional as F
 
 from lumenocr.models.repvit import HardSqueezeExcite
 
+Stride = int | tuple[int, int]
 # per stage: (kernel, in, out, stride, squeeze-excite) at width 1.0 (PaddleOCR's NET_CONFIG_det)
-DET_STAGES = [
+DET_STAGES: list[list[tuple[int, int, int, Stride, bool]]] = [
     [(3, 16, 32, 1, False)],
     [(3, 32, 64, 2, False), (3, 64, 64, 1, False)],
     [(3, 64, 128, 2, False), (3, 128, 128, 1, False)],
-    [(3, 128, 256, 2, False)] + [(5, 256, 256, 1, False)] * 4,
+    [(3, 128, 256, 2, False), *[(5, 256, 256, 1, False)] * 4],
     [(5, 256, 512, 2, True), (5, 512, 512, 1, True), (5, 512, 512, 1, False), (5, 512, 512, 1, False)],
 ]
 # the text-line variant: downsampling halves the height only, after the stem
-REC_STAGES = [
+REC_STAGES: list[list[tuple[int, int, int, Stride, bool]]] = [
     [(3, 16, 32, 1, False)],
     [(3, 32, 64, 1, False), (3, 64, 64, 1, False)],
     [(3, 64, 128, (2, 1), False), (3, 128, 128, 1, False)],
-    [(3, 128, 256, (1, 2), False)] + [(5, 256, 256, 1, False)] * 4,
+    [(3, 128, 256, (1, 2), False), *[(5, 256, 256, 1, False)] * 4],
     [
         (5, 256, 512, (2, 1), True),
         (5, 512, 512, 1, True),

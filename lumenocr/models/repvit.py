@@ -70,8 +70,10 @@ class StemBlock(nn.Module):
         self.stem3 = ConvAct(mid * 2, mid, 3, 2)
         self.stem4 = ConvAct(mid, cout, 1)
         # a 2x2 kernel at stride 1 needs one extra pixel right and bottom to keep the size
-        for conv in (self.stem2a[0], self.stem2b[0]):
-            conv.padding = (0, 0)  # type: ignore[index,union-attr]
+        for block in (self.stem2a, self.stem2b):
+            conv = block[0]
+            assert isinstance(conv, nn.Conv2d)
+            conv.padding = (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem1(x)

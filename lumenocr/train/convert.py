@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from lumenocr.config_utils import to_dict
 from lumenocr.errors import InputNotFoundError, ModelError
 from lumenocr.models import ModelConfig, build_model
 from lumenocr.models.onnx_import import first_mismatch, load_onnx_weights, read_onnx_groups, torch_groups
@@ -127,11 +128,11 @@ def convert(
     if comp is not None:
         pre, post = dict(comp.preprocess), dict(comp.postprocess)
     elif preset.task == "det":
-        pre, post = DetPreprocess().to_dict(), {}
+        pre, post = to_dict(DetPreprocess()), {}
     elif preset.task == "cls":
-        pre, post = ClsPreprocess().to_dict(), {}
+        pre, post = to_dict(ClsPreprocess()), {}
     else:
-        pre, post = RecPreprocess().to_dict(), {"use_space_char": use_space}
+        pre, post = to_dict(RecPreprocess()), {"use_space_char": use_space}
     raw: dict[str, Any] = {
         "global": {"use_space_char": use_space},
         "model": preset.model_section(),
@@ -139,8 +140,8 @@ def convert(
         "inference": {"preprocess": pre, "postprocess": post},
     }
     if preset.task in ("rec", "cls"):
-        width = pre.get("min_width", pre.get("image_width", 320))
-        raw["train"]["image_shape"] = [int(pre.get("image_height", 48)), int(width)]
+        width = pre.get("min_width", pre.get("image_width")) or 320
+        raw["train"]["image_shape"] = [int(pre.get("image_height") or 48), int(width)]
     build_config(raw, embedded_dictionary=characters is not None)  # the checkpoint must load: validate now
     state = {
         "model": model.state_dict(),

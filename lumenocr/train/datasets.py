@@ -99,7 +99,9 @@ class FolderSource:
 def check_images_exist(label_file: str | Path, image_paths: Sequence[str]) -> None:
     """Every image a label file lists must exist: a typo in a path would otherwise stop a long run
     hours in, or silently train on fewer samples."""
-    missing = [p for p in dict.fromkeys(image_paths) if not resolve_image(label_file, p, must_exist=False).is_file()]
+    missing = [
+        p for p in dict.fromkeys(image_paths) if not resolve_image(label_file, p, must_exist=False).is_file()
+    ]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise InputNotFoundError(
@@ -205,7 +207,11 @@ class RecDataset(_Epoch):
         for si, (src, ratio) in enumerate(zip(sources, ratios, strict=True)):
             if isinstance(src, FolderSource):
                 entries = [(s.image_path, s.text) for s in read_rec_labels(src.label_file)]
-                if entries and sum(t.lstrip().startswith("[{") and '"points"' in t for _, t in entries) > len(entries) // 2:
+                if (
+                    entries
+                    and sum(t.lstrip().startswith("[{") and '"points"' in t for _, t in entries)
+                    > len(entries) // 2
+                ):
                     from lumenocr.io.labels import LabelFormatError
 
                     raise LabelFormatError(

@@ -98,7 +98,7 @@ def make_dictionary(cfg: TrainConfig) -> Dictionary | None:
         chars = read_dictionary(g.character_dict)
         where = str(g.character_dict)
     elif g.pretrained:
-        chars = _load(g.pretrained).get("characters")
+        chars = list(_load(g.pretrained).get("characters") or [])
         if not chars:
             raise ConfigError(
                 f"global.character_dict is not set and {g.pretrained} carries no dictionary; set one"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lumenocr.errors import InputNotFoundError
 from lumenocr.io.labels import DetSample, read_det_labels, resolve_image
 from lumenocr.metrics import evaluate_detection
 from lumenocr.metrics.predictions import PredSample
@@ -46,6 +47,8 @@ def tune_db_thresholds(
     maps = []
     for s in samples:
         image = cv2.imread(str(resolve_image(label_file, s.image_path)))
+        if image is None:
+            raise InputNotFoundError(f"cannot read {s.image_path} (listed in {label_file})")
         inp = detector.preprocess(image)
         prob = np.asarray(detector.engine(inp.tensor))[0]
         maps.append((prob[0] if prob.ndim == 3 else prob, inp.original_shape))
