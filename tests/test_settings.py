@@ -54,6 +54,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("DataConfig", "augment"): {"aug_prob": 0.1},
     ("DataConfig", "targets"): {"shrink_ratio": 0.5},
     ("DataConfig", "limit"): 10,
+    ("DataConfig", "normalize"): "icdar",
     ("InferenceConfig", "preprocess"): {"limit_side_len": 640},
     ("InferenceConfig", "postprocess"): {"thresh": 0.2},
     ("ModelConfig", "task"): "det",
