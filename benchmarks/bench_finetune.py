@@ -77,6 +77,9 @@ def tuned_det(onnx_path: Path, val: str, work: Path, tag: str) -> dict:
     from lumenocr.runtime.metadata import ModelMeta, write_onnx_metadata
     from lumenocr.train.tune import tune_db_thresholds
 
+    cache = work / f"tune_{tag}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())[0]
     rows = tune_db_thresholds(TextDetector.from_onnx(str(onnx_path)), val)
     best = rows[0]
     props = {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
@@ -84,7 +87,7 @@ def tuned_det(onnx_path: Path, val: str, work: Path, tag: str) -> dict:
     assert meta is not None
     meta.postprocess.update(thresh=best.thresh, box_thresh=best.box_thresh, unclip_ratio=best.unclip_ratio)
     write_onnx_metadata(str(onnx_path), meta)
-    (work / f"tune_{tag}.json").write_text(json.dumps([r.__dict__ for r in rows], indent=1))
+    cache.write_text(json.dumps([r.__dict__ for r in rows], indent=1))
     return best.__dict__
 
 
@@ -110,7 +113,8 @@ def main() -> None:
     for kind, run in (("det", args.det_run), ("rec", args.rec_run), ("dictext", args.dictext_run)):
         if run:
             files[kind] = work / f"{kind}.onnx"
-            lumenocr("export", str(Path(run) / args.checkpoint), "-o", str(files[kind]))
+            if not files[kind].is_file():  # reused: it may carry thresholds chosen by an earlier run
+                lumenocr("export", str(Path(run) / args.checkpoint), "-o", str(files[kind]))
 
     table = ["| model | data | metric | shipped | fine-tuned |", "|---|---|---|---|---|"]
     if "det" in files:
@@ -123,8 +127,9 @@ def main() -> None:
             from lumenocr.train.export import export_onnx
 
             base = work / "det_shipped.onnx"
-            convert("ppocrv6-small", work / "det_shipped.pt", "det")
-            export_onnx(work / "det_shipped.pt", base)
+            if not base.is_file():
+                convert("ppocrv6-small", work / "det_shipped.pt", "det")
+                export_onnx(work / "det_shipped.pt", base)
             b = tuned_det(base, args.det_val, work, "shipped")
             f = tuned_det(files["det"], args.det_val, work, "finetuned")
             s2 = evaluate("det", ic15, work, "det_shipped_tuned", "--det-model", str(base))
@@ -175,7 +180,7 @@ def main() -> None:
         s = evaluate(
             "e2e", ic15, work, "e2e_shipped", "--model", "ppocrv6-small", "--words", "--normalize", "icdar"
         )
-        extra = [x for k in ("det", "rec") if k in files for x in (f"--{k}-model", str(files[k]))]
+        extra = [x for k in ("det", "rec") for x in (f"--{k}-model", str(files[k]))]
         f = evaluate("e2e", ic15, work, "e2e_finetuned", *extra, "--words", "--normalize", "icdar")
         table.append(
             f"| det + rec | icdar2015_test | e2e hmean (word boxes, icdar) | {s['hmean']:.3f} | **{f['hmean']:.3f}** ({', '.join(sorted(k for k in files if k != 'dictext'))} fine-tuned) |"
