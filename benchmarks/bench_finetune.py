@@ -176,7 +176,7 @@ def main() -> None:
                 f"| rec | FUNSD word crops (first {args.funsd_limit}; not trained on) | accuracy, icdar "
                 f"| {s['accuracy']:.4f} | {f['accuracy']:.4f} |"
             )
-    if "det" in files or "rec" in files:
+    if "det" in files and "rec" in files:
         s = evaluate(
             "e2e", ic15, work, "e2e_shipped", "--model", "ppocrv6-small", "--words", "--normalize", "icdar"
         )
