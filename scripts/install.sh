@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a development checkout: system fonts (synthetic data, drawn results) and chromium
-# (web page test), a virtual environment in .venv and lumenocr with its training/synthesis/test extras.
+# (web page test), a virtual environment in .venv and lumenocr with its training/synthesis/serving/Ray/test extras.
 # Usage: bash scripts/install.sh            (inference + training + tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,8 @@ fi
 step "upgrading pip"
 .venv/bin/python -m pip install --upgrade pip
 # torch is pinned to the CPU build in the [train] extra.
-step "installing lumenocr with its train, synth, serve, dev, openvino and doc extras (the first time takes a few minutes)"
-.venv/bin/python -m pip install -e ".[train,synth,serve,dev,openvino,doc]"
+step "installing lumenocr with its train, synth, serve, ray, dev, openvino and doc extras (the first time takes a few minutes)"
+.venv/bin/python -m pip install -e ".[train,synth,serve,ray,dev,openvino,doc]"
 # PP-OCRv4 weights: their carrier wheel wants the GUI opencv-python, so take the files only.
 step "installing the PP-OCRv4 model files (rapidocr-onnxruntime, without its dependencies)"
 .venv/bin/python -m pip install --no-deps "rapidocr-onnxruntime==1.4.4"

@@ -7,12 +7,32 @@ since they would fail every input alike.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lumenocr.batch.job import BatchJob, Outcome
+from lumenocr.batch.plan import Task
 from lumenocr.errors import InputError, LumenOCRError
+
+
+def run_task(ocr, job: BatchJob, task: Task) -> list[Outcome]:
+    """Read one task (see :mod:`lumenocr.batch.plan`): a page, an image, a video, or a few
+    whole inputs recognised together in ``rec`` mode."""
+    outcomes: list[Outcome] = []
+    for unit in task.units:
+        if unit.video:
+            from lumenocr.video import video_outcome
+
+            outcomes.append(video_outcome(ocr, job, unit.source))
+        elif unit.page is not None:
+            one_page = dataclasses.replace(job, load=dataclasses.replace(job.load, pages=(unit.page,)))
+            outcomes.extend(process(ocr, one_page, [(unit.source, unit.stem)]))
+    whole = [(u.source, u.stem) for u in task.units if not u.video and u.page is None]
+    if whole:
+        outcomes.extend(process(ocr, job, whole))
+    return outcomes
 
 
 def process(ocr, job: BatchJob, items: Sequence[tuple[str, str | None]]) -> Iterator[Outcome]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lumenocr.io.image import LoadOptions
+from lumenocr.video.options import VideoOptions
 
 #: ``full``: detect and read; ``det``: boxes only; ``rec``: each input is one text line.
 MODES = ("full", "det", "rec")
@@ -30,6 +31,7 @@ class BatchJob:
     rec_chunk: int = REC_CHUNK
     #: What ``Outcome.text`` holds: ``text`` (rows in reading order), ``md`` or ``html``.
     text_format: str = "text"
+    video: VideoOptions = field(default_factory=VideoOptions)
 
 
 @dataclass
@@ -47,8 +49,9 @@ class Outcome:
     record: dict | None = None
     text: str = ""
     error: str | None = None
+    records: list[dict] | None = None  # several records written as one piece (a video's text spans)
 
     @property
     def ok(self) -> bool:
         """True when a record was produced and nothing went wrong."""
-        return self.record is not None and self.error is None
+        return (self.record is not None or self.records is not None) and self.error is None

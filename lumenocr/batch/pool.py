@@ -1,11 +1,31 @@
-"""Worker processes, each with its own OCR built once, reading inputs in input order."""
+"""Run tasks in worker processes, each with its own OCR built once, with a bounded window.
+
+* Every core: ``workers`` processes (spawned, so no ONNX Runtime thread pool is inherited in an
+  undefined state), each decoding, detecting and recognising its own task while the others do
+  theirs, so decoding of one image overlaps inference on another.
+* Bounded: at most ``window`` tasks are queued or running, and in ordered mode a finished task
+  waits for the ones before it in a reorder buffer that the same bound limits; memory stays flat
+  however long the input list.
+* Worker recycling: with ``recycle=N`` the worker processes are replaced after N tasks each
+  on average (a memory safety valve against slow growth in a native library): the pool is
+  drained and started afresh. (``ProcessPoolExecutor(max_tasks_per_child=...)`` would be the
+  finer tool, but it can deadlock on Python 3.11.)
+* A worker that dies (out of memory, a crash in a native decoder) costs only the input it was
+  reading: the pool is rebuilt, the tasks that were in flight are retried one at a time, and the
+  one that kills its worker again is reported as failed.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
-from lumenocr.batch.engine import process
+from lumenocr.batch.engine import run_task
 from lumenocr.batch.job import BatchJob, Outcome
+from lumenocr.batch.plan import Task, Unit
 
 # One OCR per worker process, built by the pool initializer: models load once per worker, not
 # once per input. Module-global because that is how a process pool hands state to its tasks.
@@ -16,24 +36,126 @@ def _worker_init(ocr_kwargs: dict) -> None:
     global _WORKER_OCR
     from lumenocr.pipeline.system import OCR
 
+    _die_with_parent()
     _WORKER_OCR = OCR(**ocr_kwargs)
 
 
-def _worker_run(job_and_item: tuple[BatchJob, tuple[str, str | None]]) -> list[Outcome]:
-    job, item = job_and_item
-    return list(process(_WORKER_OCR, job, [item]))
+def _die_with_parent() -> None:
+    """Linux: end this worker when the batch process dies, even by SIGKILL (a pool worker would
+    otherwise wait for work forever)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
-def run_parallel(
-    ocr_kwargs: dict, job: BatchJob, items: Sequence[tuple[str, str | None]], workers: int
-) -> Iterator[list[Outcome]]:
-    """Outcomes per input, in input order, from ``workers`` processes each with its own OCR."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _worker_run(job: BatchJob, task: Task) -> list[Outcome]:
+    return run_task(_WORKER_OCR, job, task)
 
-    # spawn: a forked child would inherit ONNX Runtime's thread pools in an undefined state.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_worker_init, initargs=(ocr_kwargs,)
-    ) as pool:
-        yield from pool.map(_worker_run, [(job, it) for it in items])
+
+class _Pool:
+    def __init__(self, ocr_kwargs: dict, workers: int):
+        self.args = (ocr_kwargs, workers)
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        ocr_kwargs, workers = self.args
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(ocr_kwargs,),
+        )
+
+    def restart(self, wait: bool = False) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+        self.executor = self._new()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_pool(
+    ocr_kwargs: dict,
+    job: BatchJob,
+    tasks: Sequence[Task],
+    workers: int,
+    *,
+    ordered: bool = True,
+    recycle: int | None = None,
+    window: int | None = None,
+) -> Iterator[tuple[Task, list[Outcome]]]:
+    """Yield ``(task, outcomes)`` for every task: in task order, or as they finish when not
+    ``ordered``. Configuration and model errors raised in a worker propagate."""
+    window = window or 4 * workers
+    todo = deque(enumerate(tasks))
+    retry: deque[tuple[int, Task]] = deque()  # in flight when a worker died: rerun one at a time
+    pending: dict[Future, tuple[int, Task, bool]] = {}  # future -> (position, task, ran alone)
+    finished_early: dict[int, tuple[Task, list[Outcome]]] = {}  # reorder buffer (ordered mode)
+    emit = 0  # position of the next task to yield in ordered mode
+    pool = _Pool(ocr_kwargs, workers)
+    generation = 0  # tasks given to the current worker processes
+    try:
+        while todo or retry or pending:
+            if recycle and generation >= recycle * workers and not pending:
+                pool.restart(wait=True)  # drained: fresh processes
+                generation = 0
+            if retry:
+                if not pending:
+                    pos, task = retry.popleft()
+                    pending[pool.executor.submit(_worker_run, job, task)] = (pos, task, True)
+                    generation += 1
+            else:
+                while (
+                    todo
+                    and len(pending) < window
+                    and (not ordered or todo[0][0] - emit < window)
+                    and not (recycle and generation >= recycle * workers)
+                ):
+                    pos, task = todo.popleft()
+                    pending[pool.executor.submit(_worker_run, job, task)] = (pos, task, False)
+                    generation += 1
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            ready: list[tuple[int, Task, list[Outcome]]] = []
+            for fut in finished:
+                pos, task, alone = pending.pop(fut)
+                try:
+                    ready.append((pos, task, fut.result()))
+                except BrokenProcessPool:
+                    if alone:  # it killed its worker when run on its own: it is the culprit
+                        ready.append((pos, task, [_died(u) for u in task.units]))
+                    else:
+                        retry.append((pos, task))
+                    broken = True
+            if broken:
+                retry.extend((pos, task) for pos, task, _ in pending.values())
+                retry = deque(sorted(retry, key=lambda item: item[0]))
+                pending.clear()
+                pool.restart()
+                generation = 0
+            for pos, task, outcomes in sorted(ready, key=lambda item: item[0]):
+                if ordered:
+                    finished_early[pos] = (task, outcomes)
+                else:
+                    yield task, outcomes
+            while emit in finished_early:
+                yield finished_early.pop(emit)
+                emit += 1
+    finally:
+        pool.close()
+
+
+def _died(unit: Unit) -> Outcome:
+    return Outcome(
+        unit.source,
+        unit.page,
+        error="the worker process died while reading this input (out of memory, or a crash in a "
+        "native decoder); the rest of the batch went on",
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
+from lumenocr.cli import ocr_batch
 from lumenocr.cli.options import add_settings_options
 from lumenocr.config_utils import documented_fields
 from lumenocr.errors import ConfigError, InputNotFoundError
@@ -75,17 +75,18 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "inputs",
-        nargs="+",
+        nargs="*",
         metavar="INPUT",
-        help="image or PDF files, folders (searched recursively), glob patterns, http(s) URLs",
+        help="image, PDF or video files, folders (searched recursively), glob patterns, http(s) URLs",
     )
+    ocr_batch.add_arguments(p)
 
     out = p.add_argument_group("output")
     out.add_argument("-o", "--output", metavar="FILE", help="write results here (default: standard output)")
     out.add_argument(
         "--format",
-        choices=("jsonl", "json", "txt", "md", "html"),
-        help="default: from --output's extension (.jsonl/.json/.txt/.md/.html), else jsonl; "
+        choices=("jsonl", "json", "txt", "md", "html", "parquet"),
+        help="default: from --output's extension (.jsonl/.json/.txt/.md/.html/.parquet), else jsonl; "
         "md/html render blocks (headings, paragraphs, tables) with --layout/--tables",
     )
     words = out.add_mutually_exclusive_group()
@@ -192,9 +193,9 @@ def register(subparsers) -> None:
     perf.add_argument(
         "--workers",
         type=int,
-        default=1,
         metavar="N",
-        help="OCR N files at once in N processes (each uses --threads threads, default 1)",
+        help="OCR N pages at once in N processes, each with --threads threads (default: one per "
+        "core when there are at least 3 pages per core, else this process)",
     )
     perf.add_argument(
         "--providers",
@@ -294,8 +295,9 @@ def _check_args(args) -> None:
 
 
 def load_options(args) -> LoadOptions:
-    """How inputs are read, from ``--pdf-dpi``, ``--pages``, ``--pdf-password``, ``--max-pixels``."""
-    kw: dict = {"pdf_dpi": args.pdf_dpi, "pdf_password": args.pdf_password}
+    """How inputs are read, from ``--pdf-dpi``, ``--pages``, ``--pdf-password``, ``--max-pixels``,
+    ``--timeout``."""
+    kw: dict = {"pdf_dpi": args.pdf_dpi, "pdf_password": args.pdf_password, "timeout": args.timeout}
     if args.max_pixels is not None:
         kw["max_pixels"] = args.max_pixels
     if args.pages:
@@ -313,26 +315,41 @@ def run(args) -> int:
 
 def _run(args) -> int:
     from lumenocr.batch import BatchJob, Progress, count_pages, run_batch
+    from lumenocr.batch.plan import VIDEO_EXTENSIONS, parse_shard, read_list, shard
+    from lumenocr.cli import ocr_batch
+    from lumenocr.io.image import SUPPORTED_EXTENSIONS
     from lumenocr.io.sources import expand_inputs
-    from lumenocr.io.writers import format_for, open_writer, prepare_folder
+    from lumenocr.io.writers import format_for, prepare_folder
     from lumenocr.runtime.cpu import resolve_threads
 
     _check_args(args)
     load_options(args)  # a bad --pages or --max-pixels is a usage error, found before any work
-    started = time.perf_counter()
     progress = Progress()
     report = progress.report
-    expanded = expand_inputs(args.inputs)
+    kind = ocr_batch.output_kind(args)
+    inputs = list(args.inputs) + (read_list(args.from_list) if args.from_list else [])
+    if not inputs:
+        raise ConfigError("nothing to read: give inputs, or --from-list FILE")
+    expanded = expand_inputs(inputs, extensions=SUPPORTED_EXTENSIONS | VIDEO_EXTENSIONS)
+    files, missing = expanded.files, expanded.missing
+    if args.shard:
+        k, n = parse_shard(args.shard)
+        files, missing = shard(files, k, n), shard(missing, k, n)
+        if not args.quiet:
+            report(f"shard {k}/{n}: {len(files)} of {len(expanded.files)} input(s)")
     for problem in expanded.problems():
-        report(problem)
+        if problem.split(": ")[0] in missing or not args.shard:
+            report(problem)
     if expanded.skipped and not args.quiet:
         report(
-            f"skipped {len(expanded.skipped)} file(s) that are not images or PDFs, e.g. {expanded.skipped[0]}"
+            f"skipped {len(expanded.skipped)} file(s) that are not images, PDFs or videos, "
+            f"e.g. {expanded.skipped[0]}"
         )
-    files = expanded.files
     if not files:
-        raise InputNotFoundError("nothing to read: no input matched an image or PDF")
-    n_inputs = len(files) + len(expanded.missing)
+        if args.shard and not missing:
+            return 0  # this shard of a small list is empty: nothing to do is success
+        raise InputNotFoundError("nothing to read: no input matched an image, PDF or video")
+    n_inputs = len(files) + len(missing)
 
     job = BatchJob(
         mode_of(args),
@@ -340,55 +357,88 @@ def _run(args) -> int:
         load_options(args),
         args.vis,
         args.font,
-        (args.rec_batch or REC_BATCH) if args.workers == 1 else 1,
-        text_format=format_for(None if args.output in (None, "-") else args.output, args.format),
+        args.rec_batch or REC_BATCH,
+        video=ocr_batch.video_options(args),
+        text_format="text"
+        if kind == "parquet"
+        else format_for(None if args.output in (None, "-") else args.output, args.format),
     )
     if args.font:
         from lumenocr.vis.fonts import get_font
 
         get_font(12, args.font)  # a bad --font is a usage error, found before any work
-    workers = min(args.workers, len(files))
+    done: set = set()
+    if args.resume:
+        from lumenocr.batch.resume import load_done
+
+        done = load_done(args.output)
+    pages = count_pages(files)
+    from lumenocr.runtime.cpu import available_cpus
+
+    cores = available_cpus()
+    options = ocr_batch.batch_options(args, len(files), pages, cores)
     # Processes x threads never exceed the CPUs this process may use (cgroup quota included).
-    threads = args.threads if workers == 1 else resolve_threads(args.threads, processes=workers)
+    threads = (
+        args.threads if options.workers == 1 else resolve_threads(args.threads, processes=options.workers)
+    )
     kwargs = ocr_kwargs(args, threads)
 
     from lumenocr.pipeline.system import OCR
 
     ocr: OCR | None = OCR(**kwargs)  # model and option errors surface here, before any output is created
-    if workers > 1:
+    if options.workers > 1 or args.ray:
         ocr = None  # it only checked the options; each worker builds its own
     if args.vis:
         prepare_folder(args.vis, "--vis")
-    show_bar = (
-        not args.quiet
-        and sys.stderr.isatty()
-        and (len(files) > 1 or files[0].lower().endswith((".pdf", ".tif", ".tiff")))
-    )
+    if args.srt:
+        prepare_folder(args.srt, "--srt")
+    show_bar = not args.quiet and sys.stderr.isatty() and pages > 1
 
-    with open_writer(args.output, args.format, headers=len(files) > 1) as writer:
+    with _open_sink(args, kind, len(files)) as writer:
         if show_bar:
-            progress.start(count_pages(files))
+            progress.start(max(0, pages - len(done)))
         try:
-            summary = run_batch(
-                files,
-                job,
-                kwargs,
-                writer.write,
-                workers=workers,
-                ocr=ocr,
-                report=report,
-                advance=progress.advance,
-            )
+            if args.ray:
+                from lumenocr.batch.ray import run_ray
+
+                summary = run_ray(
+                    files, job, kwargs, writer, address=args.ray, threads=threads, done=done,
+                    report=report, advance=progress.advance,
+                )  # fmt: skip
+            else:
+                summary = run_batch(
+                    files, job, kwargs, writer, options=options, ocr=ocr, done=done,
+                    report=report, advance=progress.advance,
+                )  # fmt: skip
         except BrokenPipeError:  # e.g. `lumenocr ocr scans/ | head`: the reader has gone, stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
         finally:
             progress.close()
-    failed = len(summary.failed) + len(expanded.missing)
-    if failed:
-        report(f"{failed} of {n_inputs} inputs failed")
-    elif not args.quiet and args.output not in (None, "-"):
-        report(
-            f"{summary.written} result(s) written to {args.output} in {time.perf_counter() - started:.1f} s"
-        )
-    return 1 if failed else 0
+    summary.inputs = n_inputs
+    summary.failed.extend(missing)
+    failed_list = None
+    if kind != "stream":
+        from lumenocr.batch.resume import write_failed_list
+
+        failed_list = write_failed_list(args.output, summary.failed)
+    if summary.failed:
+        report(f"{len(summary.failed)} of {n_inputs} inputs failed")
+    if kind != "stream" and (summary.failed or not args.quiet):
+        where = f"; failed inputs listed in {failed_list}" if failed_list else ""
+        report(f"summary: {summary.line()}{where}")
+    return 1 if summary.failed else 0
+
+
+def _open_sink(args, kind: str, n_files: int):
+    if kind == "jsonl-file":
+        from lumenocr.batch.resume import AppendJsonlWriter
+
+        return AppendJsonlWriter(args.output, append=args.resume)
+    if kind == "parquet":
+        from lumenocr.batch.parquet import ParquetSink
+
+        return ParquetSink(args.output)
+    from lumenocr.io.writers import open_writer
+
+    return open_writer(args.output, args.format, headers=n_files > 1)

@@ -17,7 +17,7 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,12 +298,16 @@ def natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(text))
 
 
-def is_supported_file(name: str) -> bool:
+def is_supported_file(name: str, extensions: Collection[str] = SUPPORTED_EXTENSIONS) -> bool:
     """True when ``name``'s extension is one a folder or glob expands to."""
-    return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
+    return os.path.splitext(name)[1].lower() in extensions
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike], recursive: bool = True) -> ExpandedInputs:
+def expand_inputs(
+    inputs: Sequence[str | os.PathLike],
+    recursive: bool = True,
+    extensions: Collection[str] = SUPPORTED_EXTENSIONS,
+) -> ExpandedInputs:
     """Expand files, folders, glob patterns and URLs into the list of things to read.
 
     * A URL stays as is; an existing file is always kept (whatever its extension: it then
@@ -315,7 +319,8 @@ def expand_inputs(inputs: Sequence[str | os.PathLike], recursive: bool = True) -
       matched folders are expanded, unsupported matched files are ``skipped``.
     * An input that matches nothing, or a folder with no supported file, goes to ``missing``.
 
-    A file reached through several inputs is kept once (first occurrence).
+    A file reached through several inputs is kept once (first occurrence). ``extensions``
+    (lower case, with the dot) are the files folders and globs expand to.
     """
     out = ExpandedInputs()
     seen: set[str] = set()
@@ -331,7 +336,7 @@ def expand_inputs(inputs: Sequence[str | os.PathLike], recursive: bool = True) -
     def add_folder(folder: str) -> tuple[int, int]:
         found = skipped = 0
         for path in _walk(folder, recursive, out):
-            if is_supported_file(path):
+            if is_supported_file(path, extensions):
                 found += add(path)
             else:
                 out.skipped.append(path)
@@ -357,7 +362,7 @@ def expand_inputs(inputs: Sequence[str | os.PathLike], recursive: bool = True) -
                 if os.path.isdir(match):
                     f, s = add_folder(match)
                     found, skipped = found + f, skipped + s
-                elif is_supported_file(match):
+                elif is_supported_file(match, extensions):
                     found += add(match)
                 else:
                     out.skipped.append(match)
