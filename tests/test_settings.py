@@ -15,6 +15,7 @@ import typing
 import pytest
 
 import lumenocr
+from lumenocr.batch import BatchOptions
 from lumenocr.config_utils import from_dict, to_dict
 from lumenocr.document.pipeline import DocumentOptions
 from lumenocr.io.image import LoadOptions
@@ -25,6 +26,7 @@ from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.serve.config import ServeConfig
 from lumenocr.synth.config import DetSynthConfig, RecSynthConfig, det_config, rec_config
+from lumenocr.video import VideoOptions
 
 # Values that the generic rule below cannot invent (choices, paths, constrained numbers).
 SPECIAL: dict[tuple[str, str], object] = {
@@ -36,6 +38,9 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("RuntimeOptions", "graph_optimization"): "basic",
     ("LoadOptions", "pages"): (0, 2),
     ("LoadOptions", "pdf_password"): "secret",
+    ("BatchOptions", "recycle"): 100,
+    ("BatchOptions", "window"): 8,
+    ("VideoOptions", "srt_dir"): "subtitles",
     ("GlobalConfig", "output_dir"): "out/x",
     ("GlobalConfig", "device"): "cpu",
     ("GlobalConfig", "max_steps"): 5,
@@ -160,6 +165,8 @@ FLAT = [
     LoadOptions,
     DocumentOptions,
     ServeConfig,
+    BatchOptions,
+    VideoOptions,
 ]
 
 

@@ -387,7 +387,10 @@ def _run(args) -> int:
 
     ocr: OCR | None = OCR(**kwargs)  # model and option errors surface here, before any output is created
     if options.workers > 1 or args.ray:
+        import gc
+
         ocr = None  # it only checked the options; each worker builds its own
+        gc.collect()  # and its sessions' memory is returned before the workers start
     if args.vis:
         prepare_folder(args.vis, "--vis")
     if args.srt:
