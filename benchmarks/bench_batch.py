@@ -11,7 +11,9 @@ command would be):
   ``engine(path)`` for each image in turn, as benchmarks/bench_ocr.py invokes it;
 * ``lumenocr-seq``: ``OCR(threads=2)``, ``ocr(path)`` for each image in turn (one process);
 * ``lumenocr-batch``: the command ``lumenocr ocr --from-list LIST -o out.jsonl`` at its
-  defaults (all cores: one worker process per core).
+  defaults (all cores: one worker process per core);
+* ``lumenocr-ray`` (only when asked for with ``--systems``): the same with ``--ray``, which
+  starts a local Ray instance (start-up included) and runs one OCR actor per core.
 
 The image set is split in two rounds; round 1 runs the systems in one order and round 2 in the
 reverse order, so background load on this shared machine hits every system alike. Reported:
@@ -108,6 +110,19 @@ def child(system: str, listing: str) -> None:
 def command(system: str, listing: str, out: str) -> list[str]:
     if system == "lumenocr-batch":
         return [sys.executable, "-m", "lumenocr.cli.main", "ocr", "--from-list", listing, "-o", out, "-q"]
+    if system == "lumenocr-ray":  # a local Ray instance started by the command (start-up included)
+        return [
+            sys.executable,
+            "-m",
+            "lumenocr.cli.main",
+            "ocr",
+            "--from-list",
+            listing,
+            "-o",
+            out,
+            "-q",
+            "--ray",
+        ]
     return [sys.executable, __file__, "--child", system, "--list", listing]
 
 
@@ -276,7 +291,7 @@ def save(report: dict, totals: dict, out: str) -> None:
             f"| {s} | {r['images']} | {r['wall_s']} | {r['images_per_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['load_avg']} |"
         )
     b = summary.get("lumenocr-batch")
-    for peer in ("rapidocr", "lumenocr-seq"):
+    for peer in ("rapidocr", "lumenocr-seq", "lumenocr-ray"):
         if b and peer in summary and summary[peer]["images"] == b["images"]:
             lines.append(
                 f"\nlumenocr-batch / {peer} images per second: **{b['images_per_s'] / summary[peer]['images_per_s']:.2f}x**"
