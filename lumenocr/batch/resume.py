@@ -10,6 +10,7 @@ writes are already in the page cache).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -87,20 +88,37 @@ class AppendJsonlWriter:
             while view:  # a regular file takes it all at once; loop for the pathological partial write
                 view = view[os.write(self.fd, view) :]
             if time.monotonic() - self._synced >= self.fsync_seconds:
-                os.fsync(self.fd)
-                self._synced = time.monotonic()
+                self._sync()
         except OSError as e:  # a full disk: say what is safe, no traceback
             raise OutputError(
                 f"cannot write to {self.path}: {e.strerror or e}; the first {self.count} result(s) "
-                "were written, this one and any after it were not (rerun with --resume when there is room)"
+                "were written, this one and any after it were not"
             ) from None
         self.count += len(records)
 
-    def close(self) -> None:
-        if self.fd >= 0:
+    def _sync(self) -> None:
+        try:
             os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = -1
+        except OSError as e:
+            if e.errno != errno.EINVAL:  # EINVAL: not a file that can be synced (/dev/full, a pipe)
+                raise
+        self._synced = time.monotonic()
+
+    def close(self) -> None:
+        if self.fd < 0:
+            return
+        fd, self.fd = self.fd, -1
+        try:
+            self._sync_fd(fd)
+        finally:
+            os.close(fd)
+
+    def _sync_fd(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise OutputError(f"cannot write to {self.path}: {e.strerror or e}") from None
 
     def __enter__(self) -> AppendJsonlWriter:
         return self
