@@ -7,6 +7,7 @@ import threading
 from importlib import metadata
 from pathlib import Path
 
+from lumenocr.cache import cache_dir, read_json, write_json
 from lumenocr.errors import ModelChecksumError, ModelNotFoundError
 from lumenocr.zoo.registry import MODELS, FileRef, ModelSpec
 
@@ -30,8 +31,37 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+CHECKSUM_CACHE = "checksums.json"
+
+
+def cached_sha256(path: Path) -> str:
+    """SHA-256 of ``path``, remembered per (path, size, mtime) in this process and in the
+    user cache folder: hashing the 20 MB of a model set is a visible part of a one-image
+    run, and a file that changed size or mtime is hashed again."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _lock:
+        known = _verified.get(key)
+    if known is not None:
+        return known
+    folder = cache_dir()
+    store = read_json(folder / CHECKSUM_CACHE) if folder else None
+    entry = store.get(key[0]) if isinstance(store, dict) else None
+    if isinstance(entry, list) and len(entry) == 3 and entry[:2] == [st.st_size, st.st_mtime_ns]:
+        known = str(entry[2])
+    else:
+        known = sha256_of(path)
+        if folder is not None:
+            store = store if isinstance(store, dict) else {}
+            store[key[0]] = [st.st_size, st.st_mtime_ns, known]
+            write_json(folder / CHECKSUM_CACHE, store)
+    with _lock:
+        _verified[key] = known
+    return known
+
+
 def locate(ref: FileRef, verify: bool = True) -> Path:
-    """Path of ``ref`` inside its installed distribution, checksum-verified once per process."""
+    """Path of ``ref`` inside its installed distribution, checksum-verified (see :func:`cached_sha256`)."""
     try:
         dist = metadata.distribution(ref.distribution)
     except metadata.PackageNotFoundError:
@@ -44,14 +74,7 @@ def locate(ref: FileRef, verify: bool = True) -> Path:
             f"{ref.distribution} is installed but has no {ref.path}; reinstall it ({ref.hint()})"
         )
     if verify:
-        st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        with _lock:
-            known = _verified.get(key)
-        if known is None:
-            known = sha256_of(path)
-            with _lock:
-                _verified[key] = known
+        known = cached_sha256(path)
         if known != ref.sha256:
             raise ModelChecksumError(
                 f"{path} has SHA-256 {known[:16]}..., expected {ref.sha256[:16]}...: the file is corrupt or "
