@@ -1,6 +1,6 @@
 """lumenocr's per-user cache folder (model checksums, compiled OpenVINO models).
 
-``$LUMENOCR_CACHE_DIR``, else ``$XDG_CACHE_HOME/lumenocr``, else ``~/.cache/lumenocr``.
+``$LUMENOCR_CACHE/lumenocr``, else ``$XDG_CACHE_HOME/lumenocr``, else ``~/.cache/lumenocr``.
 Everything kept there can be recomputed, so a read-only home, a full disk or a missing
 ``$HOME`` only cost speed: :func:`cache_dir` returns ``None`` and callers do the work again.
 """
@@ -15,16 +15,22 @@ from pathlib import Path
 from typing import Any
 
 
+def cache_root() -> Path | None:
+    """Where the cache folder is (not created); ``None`` when there is no home to put it in."""
+    base = os.environ.get("LUMENOCR_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        if not os.environ.get("HOME"):
+            return None
+        base = str(Path.home() / ".cache")
+    return Path(base) / "lumenocr"
+
+
 def cache_dir(sub: str = "") -> Path | None:
     """The cache folder (``sub`` inside it), created if needed; ``None`` when it cannot be written."""
-    root = os.environ.get("LUMENOCR_CACHE_DIR")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg) if xdg else Path.home() / ".cache" if os.environ.get("HOME") else None
-        if base is None:
-            return None
-        root = str(base / "lumenocr")
-    path = Path(root) / sub if sub else Path(root)
+    root = cache_root()
+    if root is None:
+        return None
+    path = root / sub if sub else root
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:

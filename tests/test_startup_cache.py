@@ -23,10 +23,10 @@ def fresh_process_cache(monkeypatch):
 
 
 def test_checksum_is_hashed_once_then_read_from_the_cache(tmp_path, monkeypatch, model_file):
-    monkeypatch.setenv("LUMENOCR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LUMENOCR_CACHE", str(tmp_path / "cache"))
     expected = resolve_mod.sha256_of(model_file)
     assert resolve_mod.cached_sha256(model_file) == expected
-    assert (tmp_path / "cache" / resolve_mod.CHECKSUM_CACHE).is_file()
+    assert (tmp_path / "cache" / "lumenocr" / resolve_mod.CHECKSUM_CACHE).is_file()
 
     # A new process (empty in-memory table) must not hash again.
     monkeypatch.setattr(resolve_mod, "_verified", {})
@@ -44,10 +44,10 @@ def test_checksum_is_hashed_once_then_read_from_the_cache(tmp_path, monkeypatch,
 
 
 def test_corrupt_cache_file_is_ignored_and_replaced(tmp_path, monkeypatch, model_file):
-    folder = tmp_path / "cache"
-    folder.mkdir()
+    folder = tmp_path / "cache" / "lumenocr"
+    folder.mkdir(parents=True)
     (folder / resolve_mod.CHECKSUM_CACHE).write_text("{not json", encoding="utf-8")
-    monkeypatch.setenv("LUMENOCR_CACHE_DIR", str(folder))
+    monkeypatch.setenv("LUMENOCR_CACHE", str(folder.parent))
     assert resolve_mod.cached_sha256(model_file) == resolve_mod.sha256_of(model_file)
     assert cache.read_json(folder / resolve_mod.CHECKSUM_CACHE)[str(model_file)][2] == resolve_mod.sha256_of(
         model_file
@@ -57,13 +57,13 @@ def test_corrupt_cache_file_is_ignored_and_replaced(tmp_path, monkeypatch, model
 def test_unusable_cache_folder_only_costs_time(tmp_path, monkeypatch, model_file):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    monkeypatch.setenv("LUMENOCR_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    monkeypatch.setenv("LUMENOCR_CACHE", str(blocker / "cache"))  # cannot be created
     assert cache.cache_dir() is None
     assert resolve_mod.cached_sha256(model_file) == resolve_mod.sha256_of(model_file)
 
 
 def test_no_home_means_no_cache(monkeypatch):
-    monkeypatch.delenv("LUMENOCR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("LUMENOCR_CACHE", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.delenv("HOME", raising=False)
     assert cache.cache_dir() is None
@@ -74,11 +74,11 @@ def test_a_wrong_cached_hash_for_the_same_file_still_fails_verification(tmp_path
     from lumenocr.errors import ModelChecksumError
     from lumenocr.zoo.registry import FileRef
 
-    folder = tmp_path / "cache"
-    folder.mkdir()
+    folder = tmp_path / "cache" / "lumenocr"
+    folder.mkdir(parents=True)
     st = model_file.stat()
     cache.write_json(folder / resolve_mod.CHECKSUM_CACHE, {str(model_file): [st.st_size, st.st_mtime_ns, "0" * 64]})
-    monkeypatch.setenv("LUMENOCR_CACHE_DIR", str(folder))
+    monkeypatch.setenv("LUMENOCR_CACHE", str(folder.parent))
 
     class Dist:
         def locate_file(self, path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,8 +38,9 @@ class FontFace:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("LUMENOCR_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lumenocr" / "font_coverage"
+    from lumenocr.cache import cache_root
+
+    return (cache_root() or Path(tempfile.gettempdir()) / "lumenocr") / "font_coverage"
 
 
 def _read_faces(path: Path) -> list[tuple[int, str, str]]:
