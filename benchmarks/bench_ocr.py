@@ -10,7 +10,9 @@ warm-up call. Accuracy uses lumenocr.metrics on the same images for every system
 
 Writes benchmarks/results/ocr_benchmark.md (the table) and .json (all figures).
 RapidOCR is the peer with the same PP-OCRv6 small weights; Tesseract 5 (Debian packages
-tesseract-ocr, -eng, -chi-sim) is the classical baseline.
+tesseract-ocr, -eng, -chi-sim) is the classical baseline. Systems: lumenocr (defaults),
+lumenocr-ort, lumenocr-openvino, lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from
+`lumenocr quantize`), rapidocr (ONNX Runtime), rapidocr-openvino, tesseract.
 """
 
 from __future__ import annotations
@@ -38,10 +40,17 @@ REC_SET = "icdar2015_rec_test"
 
 # ----------------------------------------------------------------------------- workers
 class LumenWorker:
-    def __init__(self, threads: int, model: str):
+    """lumenocr at its defaults (``providers`` "auto": OpenVINO when installed)."""
+
+    options: dict = {}
+
+    def __init__(self, threads: int, model: str, int8_dir: str = ""):
         from lumenocr import OCR
 
-        self.ocr = OCR(model=model, threads=threads)
+        self.ocr = OCR(model=model, threads=threads, **self.options_for(int8_dir))
+
+    def options_for(self, int8_dir: str) -> dict:
+        return dict(self.options)
 
     def page(self, path: str, lang: str) -> dict:
         r = self.ocr(path)
@@ -56,10 +65,43 @@ class LumenWorker:
         return self.ocr.recognize_crops([cv2.imread(path)])[0].text
 
 
-class RapidWorker:
-    """RapidOCR 3.10 at its defaults (PP-OCRv6 small det/rec, v2 cls), word boxes on."""
+class LumenOrtWorker(LumenWorker):
+    """lumenocr on ONNX Runtime (fp32)."""
 
-    def __init__(self, threads: int, model: str):
+    options = {"providers": ("cpu",)}
+
+
+class LumenOpenVinoWorker(LumenWorker):
+    """lumenocr on OpenVINO (fp32), asked for by name."""
+
+    options = {"providers": ("openvino",)}
+
+
+class LumenInt8Worker(LumenWorker):
+    """lumenocr with the int8 files of `lumenocr quantize` (--int8-dir), on the default engine."""
+
+    def options_for(self, int8_dir: str) -> dict:
+        d = Path(int8_dir)
+        if not (d / "det_int8.onnx").is_file():
+            raise SystemExit(
+                f"lumenocr-int8 needs --int8-dir with det_int8.onnx / rec_int8.onnx (from `lumenocr quantize`), got {d}"
+            )
+        return {"det_model": str(d / "det_int8.onnx"), "rec_model": str(d / "rec_int8.onnx")}
+
+
+class LumenInt8OrtWorker(LumenInt8Worker):
+    """The int8 files on ONNX Runtime."""
+
+    def options_for(self, int8_dir: str) -> dict:
+        return {**super().options_for(int8_dir), "providers": ("cpu",)}
+
+
+class RapidWorker:
+    """RapidOCR 3.10 at its defaults (PP-OCRv6 small det/rec, v2 cls, ONNX Runtime), word boxes on."""
+
+    engine_params: dict = {}
+
+    def __init__(self, threads: int, model: str, int8_dir: str = ""):
         from rapidocr import RapidOCR
 
         self.engine = RapidOCR(
@@ -68,8 +110,12 @@ class RapidWorker:
                 "Global.return_word_box": True,
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                **self.params(threads),
             }
         )
+
+    def params(self, threads: int) -> dict:
+        return {}
 
     def page(self, path: str, lang: str) -> dict:
         out = self.engine(path)
@@ -88,10 +134,31 @@ class RapidWorker:
         return "".join(out.txts or ())
 
 
+class RapidOpenVinoWorker(RapidWorker):
+    """RapidOCR 3.10 on its OpenVINO engine (its fastest CPU engine here), the same ONNX files
+    as its default engine, OpenVINO's default precision for this CPU."""
+
+    def params(self, threads: int) -> dict:
+        import rapidocr
+        from rapidocr import EngineType
+
+        models = Path(rapidocr.__file__).parent / "models"
+        files = {
+            "Det": "PP-OCRv6_det_small.onnx",
+            "Rec": "PP-OCRv6_rec_small.onnx",
+            "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+        }
+        out: dict = {"EngineConfig.openvino.inference_num_threads": threads}
+        for part, name in files.items():
+            out[f"{part}.engine_type"] = EngineType.OPENVINO
+            out[f"{part}.model_path"] = str(models / name)
+        return out
+
+
 class TesseractWorker:
     """Tesseract 5 CLI, TSV output; OMP_THREAD_LIMIT caps its threads."""
 
-    def __init__(self, threads: int, model: str):
+    def __init__(self, threads: int, model: str, int8_dir: str = ""):
         self.env = dict(os.environ, OMP_THREAD_LIMIT=str(threads))
 
     def _tsv(self, path: str, lang: str, psm: int) -> list[list[str]]:
@@ -129,12 +196,21 @@ class TesseractWorker:
         return " ".join(r[11] for r in self._tsv(path, "en", 7) if r[0] == "5" and r[11].strip())
 
 
-WORKERS = {"lumenocr": LumenWorker, "rapidocr": RapidWorker, "tesseract": TesseractWorker}
+WORKERS = {
+    "lumenocr": LumenWorker,
+    "lumenocr-ort": LumenOrtWorker,
+    "lumenocr-openvino": LumenOpenVinoWorker,
+    "lumenocr-int8": LumenInt8Worker,
+    "lumenocr-int8-ort": LumenInt8OrtWorker,
+    "rapidocr": RapidWorker,
+    "rapidocr-openvino": RapidOpenVinoWorker,
+    "tesseract": TesseractWorker,
+}
 
 
-def worker_main(system: str, threads: int, model: str) -> None:
+def worker_main(system: str, threads: int, model: str, int8_dir: str) -> None:
     """Serve requests on stdin: {"kind": "page"|"rec", "path", "lang"} -> result + seconds."""
-    w = WORKERS[system](threads, model)
+    w = WORKERS[system](threads, model, int8_dir)
     for raw in sys.stdin:
         req = json.loads(raw)
         if req["kind"] == "rss":
@@ -153,15 +229,30 @@ def worker_main(system: str, threads: int, model: str) -> None:
 
 
 class Worker:
-    def __init__(self, system: str, threads: int, model: str):
+    def __init__(
+        self, system: str, threads: int, model: str, int8_dir: str = "", cpus: set[int] | None = None
+    ):
         self.system = system
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", system, "--threads", str(threads), "--model", model],
+            # ``cpus``: pin the worker (and its threads) to these cores, as a machine with fewer cores.
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                system,
+                "--threads",
+                str(threads),
+                "--model",
+                model,
+                "--int8-dir",
+                int8_dir,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             bufsize=1,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
 
     def ask(self, **req) -> dict:
@@ -224,8 +315,8 @@ def run(args, on_set_done=None) -> dict:
     from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 
     systems = args.systems.split(",")
-    workers = {s: Worker(s, args.threads, args.model) for s in systems}
     report: dict = {"sets": {}, "rss_mb": {}}
+    workers: dict[str, Worker] = {}
     try:
         for name in args.datasets.split(","):
             label = DATA / name / "label.txt"
@@ -240,6 +331,10 @@ def run(args, on_set_done=None) -> dict:
                 lang = DET_SETS.get(name, "en")
             kind = "rec" if name == REC_SET else "page"
             paths = [str(resolve_image(label, s.image_path)) for s in samples]
+            # Fresh workers per data set, so each set's peak RSS is its own.
+            for w in workers.values():
+                w.close()
+            workers = {s: Worker(s, args.threads, args.model, args.int8_dir) for s in systems}
             for w in workers.values():  # warm-up, not timed
                 w.ask(kind=kind, path=paths[0], lang=lang)
             outputs: dict[str, list[dict]] = {s: [] for s in systems}
@@ -267,10 +362,11 @@ def run(args, on_set_done=None) -> dict:
                     }
             else:
                 res = evaluate_det_set(name, samples, outputs)
+            for s, w in workers.items():  # this set's peak
+                res[s]["peak_rss_mb"] = w.ask(kind="rss")["rss_mb"]
+                report["rss_mb"][s] = max(report["rss_mb"].get(s, 0.0), res[s]["peak_rss_mb"])
             report["sets"][name] = {"images": len(paths), "results": res}
             print(json.dumps({name: res}, indent=1), file=sys.stderr)
-            for s, w in workers.items():  # peak so far (ru_maxrss only grows)
-                report["rss_mb"][s] = w.ask(kind="rss")["rss_mb"]
             if on_set_done is not None:  # write partial results: a long run stays useful if cut short
                 on_set_done(report)
     finally:
@@ -326,25 +422,36 @@ def write_markdown(report: dict, args, path: Path) -> None:
         "Latency: median wall time per image of one call on the image path (decoding included), systems "
         "interleaved image by image. Peak RSS: the worker process (for Tesseract, its largest child).",
         "",
-        "| data set | system | det hmean | e2e hmean | page CER % | CER no spaces % | page WER % | rec acc % | median ms | img/s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| data set | system | det hmean | e2e hmean | page CER % | CER no spaces % | page WER % | rec acc % | median ms | img/s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, block in report["sets"].items():
         for system, r in block["results"].items():
             lines.append(
                 f"| {name} ({block['images']}) | {system} | {fmt(r.get('det_hmean'))} | {fmt(r.get('e2e_hmean'))} | "
                 f"{fmt(r.get('page_cer'), True)} | {fmt(r.get('page_cer_nospace'), True)} | {fmt(r.get('page_wer'), True)} | {fmt(r.get('rec_accuracy'), True)} | "
-                f"{r['median_ms']:.0f} | {r['images_per_s']:.2f} |"
+                f"{r['median_ms']:.0f} | {r['images_per_s']:.2f} | {fmt(r.get('peak_rss_mb'))} |"
             )
-    lines += ["", "| system | peak RSS MB |", "|---|---|"]
+    lines += ["", "| system | peak RSS MB (all sets) |", "|---|---|"]
     lines += [f"| {s} | {v:.0f} |" for s, v in report["rss_mb"].items()]
-    ratios = []
-    if all(s in report["rss_mb"] for s in ("lumenocr", "rapidocr")):
+    # Every lumenocr configuration against every RapidOCR one, from the same interleaved run.
+    ours = [s for s in report["rss_mb"] if s.startswith("lumenocr")]
+    peers = [s for s in report["rss_mb"] if s.startswith("rapidocr")]
+    if ours and peers:
+        pairs = [(a, b) for b in peers for a in ours]
+        lines += [
+            "",
+            "| data set | " + " | ".join(f"{a} / {b}" for a, b in pairs) + " |",
+            "|---|" + "---|" * len(pairs),
+        ]
         for name, block in report["sets"].items():
             r = block["results"]
-            if "lumenocr" in r and "rapidocr" in r:
-                ratios.append(f"| {name} | {r['lumenocr']['median_ms'] / r['rapidocr']['median_ms']:.2f} |")
-        lines += ["", "| data set | lumenocr / RapidOCR median latency |", "|---|---|", *ratios]
+            cells = [
+                f"{r[a]['median_ms'] / r[b]['median_ms']:.2f}" if a in r and b in r else "-" for a, b in pairs
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+        lines.append("Median latency ratios (lower: lumenocr faster).")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -357,10 +464,13 @@ def main() -> None:
     ap.add_argument("--rec-limit", type=int, default=0, help="crops of the recognition set (0: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default="ppocrv6-small", help="lumenocr zoo model")
+    ap.add_argument(
+        "--int8-dir", default="", help="folder of `lumenocr quantize` output (lumenocr-int8 systems)"
+    )
     ap.add_argument("--out", default=str(RESULTS / "ocr_benchmark"))
     args = ap.parse_args()
     if args.worker:
-        worker_main(args.worker, args.threads, args.model)
+        worker_main(args.worker, args.threads, args.model, args.int8_dir)
         return
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,17 @@ BIN = Path(sys.executable).parent
 
 
 def commands(image: str, threads: int) -> dict[str, list[str]]:
-    lumen = [sys.executable, "-m", "lumenocr.cli.main", "ocr", image, "--format", "txt", "--threads", str(threads)]
+    lumen = [
+        sys.executable,
+        "-m",
+        "lumenocr.cli.main",
+        "ocr",
+        image,
+        "--format",
+        "txt",
+        "--threads",
+        str(threads),
+    ]
     return {
         "lumenocr (auto: OpenVINO)": lumen,
         "lumenocr --providers cpu (ONNX Runtime)": [*lumen, "--providers", "cpu"],
@@ -49,7 +59,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--image", default=str(DATA / "icdar2015_test" / "images" / "img_10.jpg"))
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=2, help="lumenocr --threads (RapidOCR's CLI has no such option)")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="lumenocr --threads (RapidOCR's CLI has no such option)"
+    )
     ap.add_argument("--out", default=str(RESULTS / "startup"))
     args = ap.parse_args()
     cmds = commands(args.image, args.threads)

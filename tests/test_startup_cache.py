@@ -77,7 +77,9 @@ def test_a_wrong_cached_hash_for_the_same_file_still_fails_verification(tmp_path
     folder = tmp_path / "cache" / "lumenocr"
     folder.mkdir(parents=True)
     st = model_file.stat()
-    cache.write_json(folder / resolve_mod.CHECKSUM_CACHE, {str(model_file): [st.st_size, st.st_mtime_ns, "0" * 64]})
+    cache.write_json(
+        folder / resolve_mod.CHECKSUM_CACHE, {str(model_file): [st.st_size, st.st_mtime_ns, "0" * 64]}
+    )
     monkeypatch.setenv("LUMENOCR_CACHE", str(folder.parent))
 
     class Dist:

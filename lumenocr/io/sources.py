@@ -10,13 +10,11 @@
 
 from __future__ import annotations
 
+import functools
 import glob
-import http.client
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +43,6 @@ from lumenocr.io.image import (
     sniff_format,
     unsupported,
 )
-from lumenocr.io.pdf import iter_pdf_pages
 
 #: Anything :func:`iter_pages` accepts.
 Source = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | Image.Image
@@ -159,6 +156,8 @@ def _iter_bytes(
         raise ImageDecodeError(f"{label}: file is empty (0 bytes)")
     fmt = sniff_format(data[:SNIFF_BYTES])
     if fmt == "pdf":
+        from lumenocr.io.pdf import iter_pdf_pages  # pypdfium2 only loads when a PDF comes
+
         yield from iter_pdf_pages(data, label, options, report_bad_pages)
     else:
         yield from decode_image_bytes(data, label, options, fmt)
@@ -191,6 +190,8 @@ def _iter_path(
     if fmt is None:
         raise unsupported(label, head)
     if fmt == "pdf":
+        from lumenocr.io.pdf import iter_pdf_pages
+
         yield from iter_pdf_pages(label, label, options, report_bad_pages)
     elif fmt in ("tiff", "gif"):
         yield from decode_with_pil(label, fmt, label, options)  # Pillow reads pages lazily from the file
@@ -199,16 +200,20 @@ def _iter_path(
 
 
 # --- URLs ----------------------------------------------------------------------------------
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s) URLs (urllib would also follow one to ftp://)."""
+# urllib, http.client and ssl load only when a URL is read (a tenth of a second of start-up).
+@functools.lru_cache(maxsize=1)
+def _opener():
+    import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not is_url(newurl):
-            raise InputError(f"{req.full_url}: redirected to {newurl!r}, which is not an http(s) URL")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow redirects only to http(s) URLs (urllib would also follow one to ftp://)."""
 
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if not is_url(newurl):
+                raise InputError(f"{req.full_url}: redirected to {newurl!r}, which is not an http(s) URL")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+    return urllib.request.build_opener(_HttpOnlyRedirects)
 
 
 def fetch_url(url: str, options: LoadOptions | None = None) -> bytes:
@@ -219,12 +224,16 @@ def fetch_url(url: str, options: LoadOptions | None = None) -> bytes:
     for other HTTP errors, timeouts and network failures. The whole download is bounded by about
     twice ``timeout`` even when a server sends bytes slowly.
     """
+    import http.client
+    import urllib.error
+    import urllib.request
+
     options = options or LoadOptions()
     limit = options.max_download_bytes
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     deadline = time.monotonic() + options.timeout
     try:
-        with _OPENER.open(request, timeout=options.timeout) as response:
+        with _opener().open(request, timeout=options.timeout) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.strip().isdigit() and int(declared) > limit:
                 raise ImageTooLargeError(

@@ -12,7 +12,8 @@ import numpy as np
 from lumenocr.config_utils import documented_fields, field_help, from_dict, replace_checked
 from lumenocr.errors import ModelError
 from lumenocr.postprocess.registry import DETECTION, build_postprocess
-from lumenocr.preprocess.det import DetPreprocess
+from lumenocr.preprocess.det import DetPreprocess, DetResized
+from lumenocr.preprocess.page_scale import refined_ratio, resize_at
 from lumenocr.runtime.engine import Engine
 
 
@@ -92,11 +93,11 @@ class TextDetector:
         if pad:
             image = pad_with_background(image, pad)
         inp = self.preprocess(image)
-        out = self.engine(inp.tensor)
-        prob = np.asarray(out)[0]
-        if prob.ndim == 3:
-            prob = prob[0]
-        polys, scores = self.postprocess(prob, inp.original_shape)
+        polys, scores = self._detect(inp)
+        # A text-dense page of small lines is detected again at a finer scale (page_scale.py).
+        ratio = refined_ratio(self.preprocess, image.shape[:2], inp.ratio_h, polys)
+        if ratio is not None:
+            polys, scores = self._detect(resize_at(self.preprocess, image, ratio))
         if pad:
             # Back to the caller's image: shift, and keep boxes inside it.
             for p in polys:
@@ -104,6 +105,12 @@ class TextDetector:
                 np.clip(p[:, 0], 0, w - 1, out=p[:, 0])
                 np.clip(p[:, 1], 0, h - 1, out=p[:, 1])
         return DetResult(polys, scores)
+
+    def _detect(self, inp: DetResized) -> tuple[list[np.ndarray], list[float]]:
+        prob = np.asarray(self.engine(inp.tensor))[0]
+        if prob.ndim == 3:
+            prob = prob[0]
+        return self.postprocess(prob, inp.original_shape)
 
 
 def pad_with_background(image: np.ndarray, pad: int) -> np.ndarray:

@@ -77,6 +77,18 @@ class DetPreprocess:
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     stride: int = 32
+    #: Page-aware resolution (preprocess/page_scale.py): a first pass that finds at least
+    #: ``dense_lines`` lines whose median is under ``text_height`` network pixels tall is
+    #: redone at the scale giving that height (0 in either turns the second pass off).
+    dense_lines: int = field(
+        default=20,
+        metadata={"help": "page-aware resolution: a second, finer detection pass for pages with at least N "
+                  "lines (0: off)", "metavar": "N"},
+    )
+    text_height: int = field(
+        default=32,
+        metadata={"help": "that pass runs at the scale giving the median line PX pixels (0: off)", "metavar": "PX"},
+    )
 
     def __post_init__(self) -> None:
         if self.limit_type not in ("max", "min"):

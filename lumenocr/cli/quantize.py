@@ -1,0 +1,44 @@
+"""``lumenocr quantize``: int8 detector and recognizer files from a zoo model (see lumenocr/quantize.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "quantize",
+        help="int8 post-training quantization of a zoo model (calibrated on your images)",
+        description="Write det_int8.onnx and rec_int8.onnx for a zoo model, calibrated on training images "
+        "(never on what you evaluate on). Use them with `lumenocr ocr --det-model OUT/det_int8.onnx "
+        "--rec-model OUT/rec_int8.onnx`. Accuracy and speed of the recipe: docs/performance.md.",
+    )
+    p.add_argument("calib", nargs="+", help="calibration images: files or folders (searched recursively)")
+    p.add_argument("-o", "--output", required=True, help="folder for det_int8.onnx / rec_int8.onnx")
+    p.add_argument("--model", default=None, help="zoo model to quantize (default: the default model)")
+    p.add_argument("--parts", default="det,rec", help="det, rec or det,rec (default)")
+    p.add_argument("--det-images", type=int, metavar="N", help="pages for the detector's ranges (48)")
+    p.add_argument("--rec-lines", type=int, metavar="N", help="text lines for the recognizer's ranges (384)")
+    p.add_argument("--synth-lines", type=int, metavar="N", help="generated lines added to the rec set (0)")
+    p.add_argument("--seed", type=int, help="sampling seed (0)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lumenocr.errors import ConfigError
+    from lumenocr.quantize import options_from, quantize_model
+    from lumenocr.zoo import DEFAULT_MODEL
+
+    for name in ("det_images", "rec_lines"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+    opts = options_from(
+        det_images=args.det_images, rec_lines=args.rec_lines, synth_lines=args.synth_lines, seed=args.seed
+    )
+    parts = tuple(s.strip() for s in args.parts.split(",") if s.strip())
+    report = quantize_model(args.model or DEFAULT_MODEL, args.calib, args.output, opts, parts)
+    for path in (report.det, report.rec):
+        if path is not None:
+            print(f"wrote {path}")
+    return 0
