@@ -311,6 +311,15 @@ def evaluate_det_set(name: str, samples, outputs: dict[str, list[dict]]) -> dict
     return out
 
 
+def set_limits(args) -> dict[str, int]:
+    """``--set-limits icdar2015_test=100,funsd_train=30`` as a dict (overrides --limit per set)."""
+    out = {}
+    for item in filter(None, (args.set_limits or "").split(",")):
+        name, _, n = item.partition("=")
+        out[name.strip()] = int(n)
+    return out
+
+
 def run(args, on_set_done=None) -> dict:
     from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 
@@ -327,7 +336,7 @@ def run(args, on_set_done=None) -> dict:
                 samples = read_rec_labels(label)[: args.rec_limit or None]
                 lang = "en"
             else:
-                samples = read_det_labels(label)[: args.limit or None]
+                samples = read_det_labels(label)[: set_limits(args).get(name, args.limit) or None]
                 lang = DET_SETS.get(name, "en")
             kind = "rec" if name == REC_SET else "page"
             paths = [str(resolve_image(label, s.image_path)) for s in samples]
@@ -461,6 +470,7 @@ def main() -> None:
     ap.add_argument("--systems", default="lumenocr,rapidocr,tesseract")
     ap.add_argument("--datasets", default="icdar2015_test,funsd_train,xfund_zh_train_30,icdar2015_rec_test")
     ap.add_argument("--limit", type=int, default=0, help="images per detection set (0: all)")
+    ap.add_argument("--set-limits", default="", help="per-set image limits, e.g. icdar2015_test=100,funsd_train=30")
     ap.add_argument("--rec-limit", type=int, default=0, help="crops of the recognition set (0: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default="ppocrv6-small", help="lumenocr zoo model")
