@@ -26,8 +26,9 @@ import numpy as np
 from lumenocr.cache import cache_dir
 from lumenocr.errors import ConfigError, ModelError
 from lumenocr.runtime.cpu import intra_op_threads
-from lumenocr.runtime.metadata import CHARACTER_KEY, META_KEY, ModelMeta
+from lumenocr.runtime.metadata import ModelMeta
 from lumenocr.runtime.onnx import RuntimeOptions
+from lumenocr.runtime.onnx_meta import OnnxFormatError, read_metadata
 
 INSTALL_HINT = "pip install 'lumenocr[openvino]'"
 
@@ -84,16 +85,9 @@ class OpenVinoEngine:
             # and its own version): a cached load takes ~0.1 s per model instead of ~0.5 s.
             core.set_property({"CACHE_DIR": str(cache)})
         try:
-            model = core.read_model(str(path))
-        except Exception as e:  # OpenVINO raises RuntimeError with a multi-line message
-            raise ModelError(
-                f"cannot load ONNX model {path} with OpenVINO: {str(e).splitlines()[0]}"
-            ) from None
-        if len(model.inputs) != 1 or len(model.inputs[0].get_partial_shape()) != 4:
-            raise ModelError(
-                f"{path}: expected one 4-D image input (N, C, H, W), got "
-                f"{[str(i.get_partial_shape()) for i in model.inputs]}"
-            )
+            metadata = read_metadata(path)
+        except (OSError, OnnxFormatError) as e:
+            raise ModelError(f"cannot load ONNX model {path}: not a valid ONNX file ({e})") from None
         config: dict[str, Any] = {
             "INFERENCE_PRECISION_HINT": "f32",
             "PERFORMANCE_HINT": "LATENCY",
@@ -103,14 +97,21 @@ class OpenVinoEngine:
         if threads is not None:
             config["INFERENCE_NUM_THREADS"] = threads * options.streams
         try:
-            # From the path, not the parsed model: with a cache hit OpenVINO then skips the graph.
-            self.compiled = core.compile_model(str(path) if cache is not None else model, "CPU", config)
-        except Exception as e:
-            raise ModelError(f"OpenVINO cannot compile {path}: {str(e).splitlines()[0]}") from None
-        self.input_shape = _shape(model.inputs[0].get_partial_shape())
-        self.output_shape = _shape(model.outputs[0].get_partial_shape())
+            # From the path: on a cache hit OpenVINO loads the compiled blob and never parses the graph.
+            self.compiled = core.compile_model(str(path), "CPU", config)
+        except Exception as e:  # OpenVINO raises RuntimeError with a multi-line message
+            raise ModelError(
+                f"cannot load ONNX model {path} with OpenVINO: {str(e).splitlines()[0]}"
+            ) from None
+        inputs = self.compiled.inputs
+        if len(inputs) != 1 or len(inputs[0].get_partial_shape()) != 4:
+            raise ModelError(
+                f"{path}: expected one 4-D image input (N, C, H, W), got {[str(i.get_partial_shape()) for i in inputs]}"
+            )
+        self.input_shape = _shape(inputs[0].get_partial_shape())
+        self.output_shape = _shape(self.compiled.outputs[0].get_partial_shape())
         self.path = path
-        self.file_meta = ModelMeta.from_metadata(_onnx_metadata(model), str(path))
+        self.file_meta = ModelMeta.from_metadata(metadata, str(path))
         self.meta = meta or self.file_meta
         self._local = threading.local()
 
@@ -121,12 +122,3 @@ class OpenVinoEngine:
         # share_outputs=False (the default) copies the result out of the request's buffer,
         # so the next call cannot overwrite what the caller holds.
         return request.infer({0: np.ascontiguousarray(batch, dtype=np.float32)})[0]
-
-
-def _onnx_metadata(model: Any) -> dict[str, str]:
-    """The ONNX ``metadata_props`` lumenocr reads, as OpenVINO keeps them (rt_info "framework")."""
-    out = {}
-    for key in (META_KEY, CHARACTER_KEY):
-        if model.has_rt_info(["framework", key]):
-            out[key] = model.get_rt_info(["framework", key]).astype(str)
-    return out
