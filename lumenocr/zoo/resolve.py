@@ -13,6 +13,7 @@ from lumenocr.zoo.registry import MODELS, FileRef, ModelSpec
 
 _verified: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
+_file_lock = threading.Lock()
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -45,16 +46,17 @@ def cached_sha256(path: Path) -> str:
     if known is not None:
         return known
     folder = cache_dir()
-    store = read_json(folder / CHECKSUM_CACHE) if folder else None
-    entry = store.get(key[0]) if isinstance(store, dict) else None
-    if isinstance(entry, list) and len(entry) == 3 and entry[:2] == [st.st_size, st.st_mtime_ns]:
-        known = str(entry[2])
-    else:
-        known = sha256_of(path)
-        if folder is not None:
-            store = store if isinstance(store, dict) else {}
-            store[key[0]] = [st.st_size, st.st_mtime_ns, known]
-            write_json(folder / CHECKSUM_CACHE, store)
+    with _file_lock:  # models load in parallel threads: one read-modify-write at a time
+        store = read_json(folder / CHECKSUM_CACHE) if folder else None
+        entry = store.get(key[0]) if isinstance(store, dict) else None
+        if isinstance(entry, list) and len(entry) == 3 and entry[:2] == [st.st_size, st.st_mtime_ns]:
+            known = str(entry[2])
+        else:
+            known = sha256_of(path)
+            if folder is not None:
+                store = store if isinstance(store, dict) else {}
+                store[key[0]] = [st.st_size, st.st_mtime_ns, known]
+                write_json(folder / CHECKSUM_CACHE, store)
     with _lock:
         _verified[key] = known
     return known
