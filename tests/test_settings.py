@@ -23,6 +23,7 @@ from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
 from lumenocr.postprocess.db import DBPostProcess
 from lumenocr.preprocess import ClsPreprocess, DetPreprocess, RecPreprocess
+from lumenocr.quantize import QuantizeOptions
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.serve.config import ServeConfig
 from lumenocr.synth.config import DetSynthConfig, RecSynthConfig, det_config, rec_config
@@ -167,6 +168,7 @@ FLAT = [
     ServeConfig,
     BatchOptions,
     VideoOptions,
+    QuantizeOptions,
 ]
 
 
