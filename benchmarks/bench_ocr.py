@@ -470,7 +470,9 @@ def main() -> None:
     ap.add_argument("--systems", default="lumenocr,rapidocr,tesseract")
     ap.add_argument("--datasets", default="icdar2015_test,funsd_train,xfund_zh_train_30,icdar2015_rec_test")
     ap.add_argument("--limit", type=int, default=0, help="images per detection set (0: all)")
-    ap.add_argument("--set-limits", default="", help="per-set image limits, e.g. icdar2015_test=100,funsd_train=30")
+    ap.add_argument(
+        "--set-limits", default="", help="per-set image limits, e.g. icdar2015_test=100,funsd_train=30"
+    )
     ap.add_argument("--rec-limit", type=int, default=0, help="crops of the recognition set (0: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default="ppocrv6-small", help="lumenocr zoo model")

@@ -207,6 +207,8 @@ def quantize_model(
     # The fp32 pipeline (ONNX Runtime, the reference the int8 files are measured against)
     # supplies the pre-processing and the line crops.
     ocr = OCR(model, providers=("cpu",), use_cls=False, use_rec="rec" in parts)
+    detector, recognizer = ocr.detector, ocr.recognizer
+    assert detector is not None
     report = QuantizeReport(None, None, 0, 0)
     pages = []
     for f in images:
@@ -219,7 +221,7 @@ def quantize_model(
         raise InputError("none of the calibration images could be read")
 
     if "det" in parts:
-        det_pre: DetPreprocess = ocr.detector.preprocess
+        det_pre: DetPreprocess = detector.preprocess
         batches = [det_pre(img).tensor for img in pages[: options.det_images]]
         src, meta = _component_meta(model, "det")
         log(f"det: calibrating on {len(batches)} pages")
@@ -230,7 +232,7 @@ def quantize_model(
 
         crops: list[np.ndarray] = []
         for img in pages:
-            for poly in ocr.detector(img).polygons:
+            for poly in detector(img).polygons:
                 crops.append(crop_region(img, poly).image)
         rng = np.random.default_rng(options.seed)
         if len(crops) > options.rec_lines:
@@ -238,7 +240,8 @@ def quantize_model(
         crops += _synth_lines(options.synth_lines, options.seed)
         if not crops:
             raise InputError("the calibration images hold no text lines the detector finds")
-        rec_pre: RecPreprocess = ocr.recognizer.preprocess
+        assert recognizer is not None
+        rec_pre: RecPreprocess = recognizer.preprocess
         crops.sort(key=rec_pre.aspect)  # batches of similar width, as the recognizer runs them
         batches = [rec_pre(crops[i : i + options.rec_batch]) for i in range(0, len(crops), options.rec_batch)]
         src, meta = _component_meta(model, "rec")

@@ -82,12 +82,18 @@ class DetPreprocess:
     #: redone at the scale giving that height (0 in either turns the second pass off).
     dense_lines: int = field(
         default=20,
-        metadata={"help": "page-aware resolution: a second, finer detection pass for pages with at least N "
-                  "lines (0: off)", "metavar": "N"},
+        metadata={
+            "help": "page-aware resolution: a second, finer detection pass for pages with at least N "
+            "lines (0: off)",
+            "metavar": "N",
+        },
     )
     text_height: int = field(
         default=32,
-        metadata={"help": "that pass runs at the scale giving the median line PX pixels (0: off)", "metavar": "PX"},
+        metadata={
+            "help": "that pass runs at the scale giving the median line PX pixels (0: off)",
+            "metavar": "PX",
+        },
     )
 
     def __post_init__(self) -> None:

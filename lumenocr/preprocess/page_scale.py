@@ -33,9 +33,8 @@ def line_height(poly: np.ndarray) -> float:
     """Height of a detected line in image pixels: the shorter side of its box (vertical
     lines included)."""
     pts = np.asarray(poly, dtype=np.float32).reshape(-1, 2)
-    if len(pts) != 4:
-        pts = cv2.boxPoints(cv2.minAreaRect(pts))
-    return min(quad_size(pts))
+    quad = pts if len(pts) == 4 else np.asarray(cv2.boxPoints(cv2.minAreaRect(pts)), np.float32)
+    return min(quad_size(quad))
 
 
 def refined_ratio(
