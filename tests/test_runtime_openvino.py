@@ -135,3 +135,19 @@ def test_bad_files_are_model_errors(tmp_path):
         OpenVinoEngine(bad)
     with pytest.raises(ModelError, match="not found"):
         OpenVinoEngine(tmp_path / "missing.onnx")
+
+
+def test_building_the_pipeline_leaves_the_locale_alone():
+    """OpenVINO switches to the C locale while loading a model; parallel loads must not leave
+    the process there (open() without an encoding would then read ASCII)."""
+    import locale
+
+    from lumenocr import OCR
+
+    before = (locale.setlocale(locale.LC_ALL), locale.getpreferredencoding(False))
+    try:
+        for _ in range(3):
+            OCR(providers=("openvino",), threads=1)
+    except ModelNotFoundError as e:
+        pytest.skip(str(e))
+    assert (locale.setlocale(locale.LC_ALL), locale.getpreferredencoding(False)) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import locale
 import time
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -94,20 +95,32 @@ class OCR:
         # Tables place text cell by cell: a detected line may run across cells, its words not.
         self.options = OCROptions(text_score, words or self.document.tables)
         # The models load in parallel: session set-up / compilation runs in native code that
-        # releases the GIL (OpenVINO start-up: 1.4 -> 1.0 s on 2 busy cores).
-        with ThreadPoolExecutor(3) as pool:
-            det = pool.submit(build_detector, det_model or model, runtime, **det_knobs) if use_det else None
-            cls = pool.submit(build_classifier, cls_model or model, runtime, cls_thresh) if use_cls else None
-            rec = (
-                pool.submit(
-                    build_recognizer, rec_model or model, runtime, dictionary, rec_batch_size, beam_width
+        # releases the GIL (OpenVINO start-up: 1.4 -> 1.0 s on 2 busy cores). OpenVINO sets and
+        # restores the C locale while it loads a model; loads in parallel threads interleave
+        # those and can leave the process in "C" (open() would then read ASCII): restore it.
+        saved_locale = locale.setlocale(locale.LC_ALL)
+        try:
+            with ThreadPoolExecutor(3) as pool:
+                det = (
+                    pool.submit(build_detector, det_model or model, runtime, **det_knobs) if use_det else None
                 )
-                if use_rec
-                else None
-            )
-            self.detector = det.result() if det else None
-            self.classifier = cls.result() if cls else None
-            self.recognizer = rec.result() if rec else None
+                cls = (
+                    pool.submit(build_classifier, cls_model or model, runtime, cls_thresh)
+                    if use_cls
+                    else None
+                )
+                rec = (
+                    pool.submit(
+                        build_recognizer, rec_model or model, runtime, dictionary, rec_batch_size, beam_width
+                    )
+                    if use_rec
+                    else None
+                )
+                self.detector = det.result() if det else None
+                self.classifier = cls.result() if cls else None
+                self.recognizer = rec.result() if rec else None
+        finally:
+            locale.setlocale(locale.LC_ALL, saved_locale)
         self.load_options = load_options
         #: The stages :meth:`ocr_image` runs, in order; insert document stages with
         #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
