@@ -203,6 +203,20 @@ class OCRService:
     ) -> list[dict]:
         check_deadline(deadline)
         records = []
+        for page, decode_s in self._timed_pages(items, load, deadline):
+            t0 = time.perf_counter()
+            result = ocr.ocr_image(page.image, source=page.source, page=page.page)
+            result.seconds = decode_s + time.perf_counter() - t0  # decoding included, as in the CLI
+            record = result.to_dict(boxes, det_only=det_only)  # the one serializer, as the CLI
+            if page_image:
+                record["page_image"] = jpeg_data_url(page.image)
+            records.append(record)
+        return records
+
+    def _timed_pages(
+        self, items: list[Item], load: LoadOptions, deadline: float
+    ) -> Generator[tuple[Page, float], None, None]:
+        """Every page of ``items`` with the seconds its decoding took (pages decode lazily)."""
         for item in items:
             pages = self.pages(item, load, deadline)
             while True:
@@ -210,13 +224,7 @@ class OCRService:
                 page = next(pages, None)
                 if page is None:
                     break
-                result = ocr.ocr_image(page.image, source=page.source, page=page.page)
-                result.seconds = time.perf_counter() - t0  # decoding included, as in the CLI
-                record = result.to_dict(boxes, det_only=det_only)  # the one serializer, as the CLI
-                if page_image:
-                    record["page_image"] = jpeg_data_url(page.image)
-                records.append(record)
-        return records
+                yield page, time.perf_counter() - t0
 
     def _crops(self, items: list[Item], deadline: float) -> list[tuple[Page, float]]:
         if len(items) > self.config.max_crops:
@@ -224,15 +232,7 @@ class OCRService:
                 413, "too_many_inputs", f"{len(items)} crops; at most {self.config.max_crops} per request"
             )
         load = self._load_options()
-        out = []
-        for item in items:
-            pages = self.pages(item, load, deadline)
-            while True:
-                t0 = time.perf_counter()
-                page = next(pages, None)
-                if page is None:
-                    break
-                out.append((page, time.perf_counter() - t0))
+        out = list(self._timed_pages(items, load, deadline))
         if len(out) > self.config.max_crops:
             raise APIError(
                 413, "too_many_inputs", f"{len(out)} crops; at most {self.config.max_crops} per request"
