@@ -57,7 +57,9 @@ class Lumen:
         from lumenocr import OCR
 
         self.ocr = OCR(threads=threads)
-        self.where = str(Path(lumenocr.__file__).resolve().parents[1])
+        code = Path(lumenocr.__file__).resolve().parents[1]
+        # This repository is named by its git revision, not by a path of one machine.
+        self.where = _git_describe(code) if code == Path(__file__).resolve().parents[1] else str(code)
 
     def __call__(self, image) -> list[str]:
         return [ln.text for ln in self.ocr(image).lines]
@@ -81,6 +83,18 @@ class Rapid:
     def __call__(self, image) -> list[str]:
         out = self.engine(image)
         return list(out.txts or ())
+
+
+def _git_describe(root: Path) -> str:
+    import subprocess
+
+    rev = subprocess.run(
+        ["git", "-C", str(root), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"this repository at {rev or 'an unknown revision'}"
 
 
 def worker(system: str, samples_path: str, threads: int) -> None:
