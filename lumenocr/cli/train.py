@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     summary = Trainer(cfg).fit()
     import logging
+    import signal
 
+    if summary["stopped_by"]:  # latest.pt holds the last step; the shell sees the usual 128 + signal
+        return 128 + int(signal.Signals[summary["stopped_by"]])
     logging.getLogger("lumenocr.train").info(
         "done: %d steps, best %s %s, %s samples/s, outputs in %s",
         summary["step"],

@@ -5,6 +5,9 @@ sample's augmentation from ``(seed, epoch, index)``, so a run resumed from a che
 step ``k`` sees exactly the batches, learning rates and weights the uninterrupted run had at
 step ``k`` and continues its loss and LR curves where they stopped.
 
+Stopping: SIGTERM or SIGINT (Ctrl-C) ends the step in progress, writes ``latest.pt`` for that
+step and returns; a second signal stops at once. Resuming from that file loses no step.
+
 Data-parallel training: start with ``torchrun --nproc_per_node N -m lumenocr.cli.main train ...``;
 each process reads its own shard of every epoch's order (gloo on CPU, NCCL on CUDA), rank 0
 evaluates, logs and saves.
@@ -12,13 +15,16 @@ evaluates, logs and saves.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import math
 import os
 import random
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,6 +227,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
         self.best: float | None = None
+        self.stop_signal: int | None = None  # set by SIGTERM / SIGINT during fit()
         if g.pretrained:
             self.load_pretrained(g.pretrained)
         self.resumed = False
@@ -251,6 +258,9 @@ class Trainer:
             num_workers=data.num_workers,
             drop_last=data.drop_last,
             pin_memory=self.device.type == "cuda",
+            # A signal to the process group must reach only the loop, which saves and shuts
+            # the workers down; a worker killed by it would fail the batch in flight instead.
+            worker_init_fn=_ignore_stop_signals if data.num_workers else None,
         )
 
     # --- weights ---------------------------------------------------------------------------------
@@ -387,6 +397,52 @@ class Trainer:
 
     # --- loop ------------------------------------------------------------------------------------
     def fit(self, on_step: Callable[[dict], None] | None = None) -> dict[str, Any]:
+        """Train to ``total_steps`` (or ``global.max_minutes``); returns a summary.
+
+        A SIGTERM / SIGINT stops after the step in progress with ``latest.pt`` saved for that
+        step; the summary's ``stopped_by`` then names the signal (None when the run finished).
+        """
+        self.stop_signal = None
+        with self._stop_on_signals():
+            return self._fit(on_step)
+
+    @contextlib.contextmanager
+    def _stop_on_signals(self) -> Iterator[None]:
+        """Turn SIGTERM / SIGINT into a request the loop honours at the next step boundary,
+        where model, optimizer and schedule agree (a save mid-step would not resume exactly)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers can only be installed from the main thread
+            return
+
+        def request_stop(signum: int, frame: object) -> None:
+            if self.stop_signal is not None:
+                raise KeyboardInterrupt  # asked twice: stop now, without saving
+            self.stop_signal = signum
+            log.warning(
+                "%s received: saving latest.pt after step %d (send it again to stop at once)",
+                signal.Signals(signum).name,
+                self.step + 1,
+            )
+
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def _stop_requested(self) -> bool:
+        """Whether a stop signal arrived (on any process: all stop at the same step)."""
+        flag = torch.tensor([self.stop_signal or 0], dtype=torch.int32)
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            if self.stop_signal is None and flag.item():
+                self.stop_signal = int(flag.item())
+        return bool(flag.item())
+
+    def _fit(self, on_step: Callable[[dict], None] | None) -> dict[str, Any]:
         g = self.cfg.global_
         main = self.dist.main
         if main:
@@ -456,10 +512,20 @@ class Trainer:
                             seen / dt,
                         )
                     t0, seen = time.perf_counter(), 0
-                if self.step % eval_every == 0 or is_last:
+                stop = self._stop_requested()
+                if self.step % eval_every == 0 or (is_last and not stop):
                     self._evaluate_and_save(metric, eval_log)
-                elif self.step % save_every == 0:
+                elif self.step % save_every == 0 or stop:
                     self.save("latest.pt")
+                if stop:
+                    name = signal.Signals(self.stop_signal or signal.SIGTERM).name
+                    log.warning(
+                        "stopped by %s at step %d; latest.pt saved: resume with --resume %s",
+                        name,
+                        self.step,
+                        self.out_dir / "latest.pt",
+                    )
+                    is_last = True
                 if is_last:
                     break
             if is_last:
@@ -477,6 +543,7 @@ class Trainer:
             "last": last,
             "samples_per_s": samples_total / time_total if time_total else None,
             "output_dir": str(self.out_dir),
+            "stopped_by": signal.Signals(self.stop_signal).name if self.stop_signal else None,
         }
 
     def _past(self, deadline: float) -> bool:
@@ -542,6 +609,12 @@ class Trainer:
         self.scaler.update()
         self.scheduler.step()
         return {"lr": lr, **{k: float(v.detach()) for k, v in losses.items()}}
+
+
+def _ignore_stop_signals(worker_id: int) -> None:
+    """DataLoader worker start-up: leave SIGTERM / SIGINT to the training loop."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def evaluate_predictor(task: str, predictor, ds, normalize: str = "exact") -> dict[str, float]:
