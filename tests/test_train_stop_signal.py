@@ -86,3 +86,20 @@ def test_sigterm_to_the_command_line_run_saves_and_exits_143(tmp_path, rec_label
     assert "stopped by SIGTERM" in err.decode()
     saved = torch.load(tmp_path / "out" / "latest.pt", weights_only=False)
     assert saved["step"] == _steps(log_csv)[-1] >= 3
+
+
+def test_eval_log_records_cpu_seconds_and_keeps_each_evaluations_weights(tmp_path, rec_label):
+    raw = tiny_config("rec", rec_label, rec_label, tmp_path / "out")
+    raw["global"].update(max_steps=4, eval_every=2, keep_eval_checkpoints=True)
+    Trainer(build_config(raw)).fit()
+    with open(tmp_path / "out" / "eval_log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    cpu = [float(r["cpu_s"]) for r in rows]
+    assert 0 < cpu[0] < cpu[1]
+    for step in (2, 4):
+        kept = torch.load(tmp_path / "out" / f"step_{step}.pt", weights_only=False)
+        assert kept["step"] == step and kept["optimizer"] is None
+    # a resumed run goes on counting from the checkpoint's CPU seconds
+    saved = torch.load(tmp_path / "out" / "latest.pt", weights_only=False)
+    assert cpu[0] < saved["cpu_s"] <= cpu[1]

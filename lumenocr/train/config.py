@@ -41,6 +41,9 @@ class GlobalConfig:
     amp: bool = True  # mixed precision, used on CUDA only
     threads: int | None = None  # torch CPU threads (None = torch's default); 1 on a busy shared CPU
     progress_bar: bool = True
+    # also keep the weights of every evaluation as step_<N>.pt (score them later on other data:
+    # metric against training time)
+    keep_eval_checkpoints: bool = False
 
     def __post_init__(self) -> None:
         if self.device != "auto" and not (self.device == "cpu" or self.device.startswith("cuda")):

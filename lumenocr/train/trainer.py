@@ -228,6 +228,8 @@ class Trainer:
         self.step = 0
         self.best: float | None = None
         self.stop_signal: int | None = None  # set by SIGTERM / SIGINT during fit()
+        self._cpu_base = 0.0  # training CPU seconds before this process (from a resumed checkpoint)
+        self._cpu_start = _cpu_seconds()
         if g.pretrained:
             self.load_pretrained(g.pretrained)
         self.resumed = False
@@ -322,6 +324,7 @@ class Trainer:
             "scaler": self.scaler.state_dict(),
             "step": self.step,
             "best": self.best,
+            "cpu_s": self.cpu_s(),
             "config": config_to_dict(self.cfg),
             "task": self.task,
             "characters": self.dictionary.characters if self.dictionary else None,
@@ -362,6 +365,7 @@ class Trainer:
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.step, self.best = int(state["step"]), state.get("best")
+        self._cpu_base, self._cpu_start = float(state.get("cpu_s") or 0.0), _cpu_seconds()
         rng = state.get("rng") or {}
         if "torch" in rng:
             torch.set_rng_state(rng["torch"])
@@ -369,6 +373,12 @@ class Trainer:
             random.setstate(rng["python"])
         self.resumed = True
         log.info("resumed from %s at step %d (best %s)", path, self.step, self.best)
+
+    def cpu_s(self) -> float:
+        """CPU seconds this run has used so far, over all its resumed parts (this process's
+        threads and its finished DataLoader workers): a training-time figure that does not
+        depend on how busy a shared machine was."""
+        return self._cpu_base + _cpu_seconds() - self._cpu_start
 
     # --- evaluation ------------------------------------------------------------------------------
     def predictor(self):
@@ -453,14 +463,14 @@ class Trainer:
         train_log = (
             CSVLog(
                 self.out_dir / "train_log.csv",
-                ["step", "epoch", "lr", *loss_names, "samples_per_s"],
+                ["step", "epoch", "lr", *loss_names, "samples_per_s", "cpu_s"],
                 resume_at,
             )
             if main
             else None
         )
         eval_log = (
-            CSVLog(self.out_dir / "eval_log.csv", ["step", "metric", "value", "best"], resume_at)
+            CSVLog(self.out_dir / "eval_log.csv", ["step", "metric", "value", "best", "cpu_s"], resume_at)
             if main
             else None
         )
@@ -498,6 +508,7 @@ class Trainer:
                         "epoch": epoch,
                         **{k: f"{v:.6g}" for k, v in last.items()},
                         "samples_per_s": f"{seen / dt:.2f}",
+                        "cpu_s": f"{self.cpu_s():.1f}",
                     }
                     if train_log is not None:  # rank 0 has one (``main``)
                         train_log.add(row)
@@ -566,11 +577,11 @@ class Trainer:
                 if improved:
                     self.best = value
                 self.save("latest.pt")
+                weights = {**self.checkpoint_state(), "optimizer": None, "scheduler": None, "scaler": None}
                 if improved:
-                    self.save(
-                        "best.pt",
-                        {**self.checkpoint_state(), "optimizer": None, "scheduler": None, "scaler": None},
-                    )
+                    self.save("best.pt", weights)
+                if self.cfg.global_.keep_eval_checkpoints:
+                    self.save(f"step_{self.step}.pt", weights)
                 if eval_log is not None:  # rank 0 has one
                     eval_log.add(
                         {
@@ -578,6 +589,7 @@ class Trainer:
                             "metric": metric,
                             "value": f"{value:.6f}",
                             "best": f"{self.best:.6f}",
+                            "cpu_s": f"{self.cpu_s():.1f}",
                         }
                     )
                 log.info("step %d: eval %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
@@ -609,6 +621,16 @@ class Trainer:
         self.scaler.update()
         self.scheduler.step()
         return {"lr": lr, **{k: float(v.detach()) for k, v in losses.items()}}
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its reaped children (DataLoader workers)."""
+    try:
+        import resource
+    except ImportError:  # Windows: this process only
+        return time.process_time()
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _ignore_stop_signals(worker_id: int) -> None:
