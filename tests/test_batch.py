@@ -338,6 +338,50 @@ def test_bad_inputs_inside_a_batch_are_reported_counted_and_listed(images, tmp_p
     assert len(_records(out)) == len(records)  # nothing written twice
 
 
+_AFFINITY_PROBE = """
+import json, os, sys, threading
+start = sorted(os.sched_getaffinity(0))
+from lumenocr import OCR
+ocr = OCR(threads=1)  # as a pool worker builds it: fewer threads than CPUs
+seen, stop = set(), threading.Event()
+def watch():  # OpenVINO pins a thread while it runs inference and restores it after: look meanwhile
+    me = threading.get_native_id()
+    while not stop.is_set():
+        for t in os.listdir("/proc/self/task"):
+            if int(t) != me:
+                try:
+                    seen.add(tuple(sorted(os.sched_getaffinity(int(t)))))
+                except OSError:
+                    pass
+        stop.wait(0.001)
+watcher = threading.Thread(target=watch)
+watcher.start()
+for _ in range(3):
+    ocr(sys.argv[1])
+stop.set()
+watcher.join()
+print(json.dumps({"start": start, "seen": sorted(seen)}))
+"""
+
+
+@needs_model
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2, reason="needs Linux, >= 2 CPUs"
+)
+def test_single_threaded_worker_is_not_pinned_to_one_cpu(images):
+    # OpenVINO pins the threads of every process to the first CPUs of its mask while they
+    # infer: all workers of a pool ran on CPU 0 and the "all-core" batch on one core. A
+    # worker with fewer threads than CPUs must keep its whole mask, whatever engine "auto" picks.
+    out = subprocess.run(
+        [sys.executable, "-c", _AFFINITY_PROBE, str(images[0])],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["seen"] == [seen["start"]], seen
+
+
 @needs_model
 def test_pool_library_api_orders_streams_and_recycles(images, tmp_path):
     from lumenocr.batch import BatchJob, BatchOptions, run_batch

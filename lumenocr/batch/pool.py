@@ -37,11 +37,10 @@ def _worker_init(ocr_kwargs: dict) -> None:
     from lumenocr.pipeline.system import OCR
 
     _die_with_parent()
-    if tuple(ocr_kwargs.get("providers", ("auto",))) == ("auto",):
-        # Several single-threaded workers per machine: measured here, OpenVINO workers ran
-        # the pool slower than one sequential process (0.75x) while ONNX Runtime workers ran
-        # it 1.1-1.5x faster, so "auto" means ONNX Runtime inside a pool.
-        ocr_kwargs = {**ocr_kwargs, "providers": ("cpu",)}
+    # Workers run the same engine as one process would ("auto": OpenVINO when installed): each
+    # has fewer threads than the machine has CPUs, so the engine leaves thread placement to the
+    # OS (see runtime/openvino.py); a pool of OpenVINO workers, measured, beat ONNX Runtime
+    # workers by 14% on 100 mixed images (docs/batch.md).
     _WORKER_OCR = OCR(**ocr_kwargs)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from lumenocr.cache import cache_dir
 from lumenocr.errors import ConfigError, ModelError
-from lumenocr.runtime.cpu import intra_op_threads
+from lumenocr.runtime.cpu import available_cpus, intra_op_threads
 from lumenocr.runtime.metadata import ModelMeta
 from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.runtime.onnx_meta import OnnxFormatError, read_metadata
@@ -96,6 +96,12 @@ class OpenVinoEngine:
         threads = intra_op_threads(options.threads)  # capped to the CPUs this process may use
         if threads is not None:
             config["INFERENCE_NUM_THREADS"] = threads * options.streams
+            if threads * options.streams < available_cpus():
+                # Fewer threads than CPUs: this process shares the machine (a batch pool runs one
+                # such process per core). OpenVINO would pin each process's threads to the FIRST
+                # CPUs of its mask, stacking every worker on CPU 0 (a 2-worker pool ran at the
+                # speed of one core); unpinned, the OS spreads them.
+                config["ENABLE_CPU_PINNING"] = False
         try:
             # From the path: on a cache hit OpenVINO loads the compiled blob and never parses the graph.
             self.compiled = core.compile_model(str(path), "CPU", config)
