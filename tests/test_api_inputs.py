@@ -3,6 +3,8 @@ OpenCV/numpy traceback); long lines are read whole."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -112,7 +114,7 @@ def test_window_plan_covers_the_line_and_fits_the_model():
     assert plan[0].x0 == 0 and plan[-1].x1 == 9065
     assert all(w.x1 - w.x0 <= 66 * 60 for w in plan)
     assert all(a.x1 > b.x0 for a, b in zip(plan, plan[1:]))  # they overlap
-    assert plan[0].keep_from == 0 and plan[-1].keep_to == 9065
+    assert plan[0].keep_from == 0 and plan[-1].keep_to == math.inf  # the last window keeps all it reads
     assert all(a.keep_to == b.keep_from for a, b in zip(plan, plan[1:]))  # every x kept exactly once
 
 

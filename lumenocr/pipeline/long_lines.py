@@ -19,8 +19,8 @@ from lumenocr.results import RecResult
 
 #: Windows overlap by this many line heights (2-4 characters of Latin or CJK text).
 OVERLAP_HEIGHTS = 2.0
-#: Windows use at most this share of the recognizer's widest input, leaving room for the
-#: margin a tight crop gets and for rounding.
+#: Windows use at most this share of the recognizer's widest input, leaving room for a
+#: model's right margin (``RecPreprocess.pad_right``) and for rounding.
 WINDOW_FILL = 0.8
 
 
@@ -48,7 +48,9 @@ def plan_windows(width: int, height: int, max_ratio: float) -> list[Window]:
     for k, x0 in enumerate(starts):
         x1 = min(width, x0 + win)
         lo = 0.0 if k == 0 else (x0 + min(width, starts[k - 1] + win)) / 2
-        hi = float(width) if k == n - 1 else (starts[k + 1] + x1) / 2
+        # The last window keeps whatever it reads, even characters the CTC placed past the
+        # line's end (squeezed text runs on into the padding, see RecPreprocess.decode_width).
+        hi = math.inf if k == n - 1 else (starts[k + 1] + x1) / 2
         windows.append(Window(x0, x1, lo, hi))
     return windows
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import threading
 from collections.abc import Sequence
@@ -27,12 +26,6 @@ from lumenocr.runtime.engine import Engine
 #: PP-OCRv6 small), and small batches give the worker threads more to share.
 DEFAULT_BATCH_SIZE = 4
 
-#: Right margin (fraction of the height) added to crops someone else cut (see
-#: :meth:`TextRecognizer.recognize_crops`): such crops are usually tight and lose their last
-#: character otherwise (PP-OCRv6 on ICDAR 2015 word crops: 80.7% -> 83.5% accuracy). The
-#: pipeline's own crops already carry DB's unclip margin and gain nothing.
-TIGHT_CROP_MARGIN = 0.25
-
 
 #: Batches a small set of crops is split into at least (see TextRecognizer.recognize).
 MIN_BATCHES = 4
@@ -51,8 +44,8 @@ class TextRecognizer:
     padded only to its own widest member; results come back in input order.
 
     :meth:`recognize` reads crops the pipeline cut; :meth:`recognize_crops` reads crops cut by
-    anyone else (tall ones turned as vertical text, a right margin of ``crop_margin`` added).
-    Settings come from the engine's metadata unless given.
+    anyone else (tall ones turned as vertical text). Settings come from the engine's metadata
+    unless given.
     """
 
     def __init__(
@@ -63,7 +56,6 @@ class TextRecognizer:
         batch_size: int = DEFAULT_BATCH_SIZE,
         beam_width: int = 0,
         workers: int = 1,
-        crop_margin: float = TIGHT_CROP_MARGIN,
     ):
         meta = getattr(engine, "meta", None)
         if meta is not None and meta.task != "rec":
@@ -89,11 +81,6 @@ class TextRecognizer:
         if workers < 1:
             raise ConfigError(f"rec workers must be >= 1, got {workers}")
         self.workers = workers
-        if crop_margin < 0:
-            raise ConfigError(f"crop_margin must be >= 0, got {crop_margin}")
-        self.crop_margin = crop_margin
-        pre = self.preprocess
-        self._crop_preprocess = dataclasses.replace(pre, pad_right=max(pre.pad_right, crop_margin))
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
 
@@ -119,10 +106,10 @@ class TextRecognizer:
 
     def recognize_crops(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
         """Read text-line images that a user (or a data set) already cut out: tall ones are read
-        as vertical text, as in the pipeline, and a right margin of ``crop_margin`` times the
-        height is added (see :data:`TIGHT_CROP_MARGIN`)."""
+        as vertical text, as in the pipeline. Tight crops need no margin: the text may run on
+        into the padding, which is decoded (see :meth:`RecPreprocess.decode_width`)."""
         turned = [upright(c).image for c in crops]
-        return [r for r, _ in self.recognize(turned, self._crop_preprocess)]
+        return [r for r, _ in self.recognize(turned)]
 
     def recognize(
         self, crops: Sequence[np.ndarray], preprocess: RecPreprocess | None = None
@@ -245,7 +232,7 @@ class TextRecognizer:
             raise ModelError(f"{self.engine.name}: expected (N, T, C) output, got {probs.shape}")
         grid = probs.shape[1]
         resized = [min(batch_w, max(1, math.ceil(pre.image_height * ratios[i]))) for i in idx]
-        valid = [min(grid, math.ceil(r / batch_w * grid)) for r in resized]
+        valid = [min(grid, math.ceil(pre.decode_width(r) / batch_w * grid)) for r in resized]
         if self.beam_width > 1:
             results = self.decoder.beam_decode(probs, self.beam_width, valid)
         else:

@@ -63,6 +63,10 @@ def word_boxes(rec: RecResult, crop: Crop, resized_width: int, batch_width: int)
         return []
     crop_h, crop_w = crop.image.shape[:2]
     px_per_col = batch_width / rec.grid_width * crop_w / max(resized_width, 1)  # grid column -> crop px
+    # Squeezed text may run on into the padding (see RecPreprocess.decode_width): its
+    # characters still lie inside the crop, so the columns they use are spread over it.
+    used = max(e for _, e in rec.char_spans) + 1
+    px_per_col = min(px_per_col, crop_w / used)
     centers = np.array([(s + e + 1) / 2 for s, e in rec.char_spans], dtype=np.float64)
     visible = [i for i, c in enumerate(chars) if not c.isspace()]
     if len(visible) >= 2:

@@ -40,10 +40,26 @@ class RecPreprocess:
     min_width: int = 320
     max_width: int = 3200
     width_multiple: int = 8
-    #: Blank margin added after the text, as a fraction of the crop height. Tight crops
-    #: lose their last character otherwise (measured on ICDAR 2015 word crops with
-    #: PP-OCRv6: 80.7% -> 83.5% accuracy with 0.25); the margin repeats the edge pixels.
+    #: Margin added after the text, as a fraction of the crop height, repeating the edge
+    #: pixels (a model whose training crops carried such a margin can ask for it in its
+    #: metadata). None by default: tight crops lose no character since the padding is decoded
+    #: too (:meth:`decode_width`), and a repeated edge smears a final ``:`` or ``.`` into
+    #: ``=`` or ``-`` (``benchmarks/results/crop_margin.md``).
     pad_right: float = 0.0
+
+    def decode_width(self, resized_width: int) -> int:
+        """Input columns whose CTC output belongs to a crop ``resized_width`` wide: the crop
+        and the padding up to ``min_width``, the input the crop has when read on its own.
+
+        CTC models are trained on lines padded to ``min_width`` with the loss taken over the
+        whole padded grid, so a line with more characters than its own columns can hold (a
+        short, squeezed word: an axis-aligned box around slanted scene text) emits its last
+        characters in the padding. Cutting the output at the crop's edge dropped them
+        (ICDAR 2015 word crops: ``SALE`` -> ``SAL``, ``DISCOUNTS`` -> ``DISC``). Padding a
+        batch beyond ``min_width`` for a wider neighbour is not what the model was trained
+        on, so those columns stay out: a crop reads the same in any batch.
+        """
+        return max(self.min_width, resized_width)
 
     def padded(self, crop: np.ndarray) -> np.ndarray:
         if self.pad_right <= 0:
