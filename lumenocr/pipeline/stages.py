@@ -166,12 +166,23 @@ class RecognizeStage:
             [upright(page.image)] if self.whole_image else [crop_region(page.image, p) for p in polys]
         )
         angles = [0] * len(crops)
+        turned: list[int] = []
         if self.classifier is not None:
             for i, r in enumerate(self.classifier([c.image for c in crops])):
                 if self.classifier.is_flipped(r):
                     crops[i] = crops[i].rotate_180()
                     angles[i] = 180
+                    turned.append(i)
         recs = self.recognizer.recognize([c.image for c in crops])
+        if turned:
+            # Turning a right-way-up line ruins it, and the classifier is least sure where the
+            # text is smallest (a 7-pixel line of a thumbnail). A turned line is read both
+            # ways and keeps the reading the recognizer is surer of; upside-down text reads
+            # better turned, so it stays turned. Costs a second read of the turned lines only.
+            back = [crops[i].rotate_180() for i in turned]
+            for i, crop, alt in zip(turned, back, self.recognizer.recognize([c.image for c in back])):
+                if alt[0].score > recs[i][0].score:
+                    crops[i], angles[i], recs[i] = crop, 0, alt
         lines: list[TextLine] = []
         for poly, dscore, crop, angle, (rec, geo) in zip(polys, det_scores, crops, angles, recs):
             if rec.score < self.text_score or not rec.text.strip():
