@@ -19,7 +19,8 @@ Systems: ``lumenocr`` (this checkout's ``recognize_crops``), ``rapidocr`` (Rapid
 defaults, same PP-OCRv6 small recognizer, ``use_det=False, use_cls=False``), and variants of
 lumenocr's crop rule. ``edge`` variants decode only the CTC columns of the crop itself (what
 lumenocr did before); ``before`` is the earlier default exactly (edge cut + a right margin of
-0.25 x height repeating the last column). Accuracy: share of crops read exactly right under
+0.25 x height repeating the last column). Every variant turns tall crops as vertical text, as
+lumenocr did before; ``lumenocr`` reads a tall crop both ways and keeps the surer reading. Accuracy: share of crops read exactly right under
 the set's rule (both rules are in the JSON).
 
 Writes benchmarks/results/crop_margin.md and .json.
@@ -62,7 +63,7 @@ DESCRIPTIONS = {
     "edge_bg_margin": "crop columns only, right margin 0.25 x height in the estimated background colour",
     "edge_margin_if_tight": "crop columns only, background margin only where ink reaches the last column",
     "rapidocr": "RapidOCR 3.10 defaults (same PP-OCRv6 small recognizer)",
-    "lumenocr": "lumenocr now: no margin, the padding up to min_width decoded too",
+    "lumenocr": "lumenocr now: no margin, the padding up to min_width decoded too; tall crops read both ways",
 }
 
 

@@ -106,10 +106,19 @@ class TextRecognizer:
 
     def recognize_crops(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
         """Read text-line images that a user (or a data set) already cut out: tall ones are read
-        as vertical text, as in the pipeline. Tight crops need no margin: the text may run on
-        into the padding, which is decoded (see :meth:`RecPreprocess.decode_width`)."""
-        turned = [upright(c).image for c in crops]
-        return [r for r, _ in self.recognize(turned)]
+        as vertical text, as in the pipeline, unless they read better as they are (one tall
+        character). Tight crops need no margin: the text may run on into the padding, which is
+        decoded (see :meth:`RecPreprocess.decode_width`)."""
+        turned = [upright(c) for c in crops]
+        results = [r for r, _ in self.recognize([t.image for t in turned])]
+        # A tall crop is a vertical line or one tall glyph ("1", "/", "√" cut out of a form),
+        # which turned reads as something else: it is read as it is too, and keeps the reading
+        # the recognizer is surer of. Only tall crops are read twice.
+        tall = [i for i, t in enumerate(turned) if t.vertical]
+        for i, (alt, _) in zip(tall, self.recognize([crops[i] for i in tall])):
+            if alt.score > results[i].score:
+                results[i] = alt
+        return results
 
     def recognize(
         self, crops: Sequence[np.ndarray], preprocess: RecPreprocess | None = None
