@@ -92,3 +92,17 @@ def test_user_crops_get_no_smearing_margin():
     rec.recognize_crops([crop])
     # 100 x 40 at 48 px high: 120 columns of content, then zero padding - nothing repeated.
     assert np.all(seen[0][0, :, :, 120:] == 0.0)
+
+
+def test_models_trained_here_do_not_read_the_padding():
+    # The trainer's CTC loss ends at the crop's columns (valid_ratio): the padding columns of
+    # such a model are untrained, so its metadata says not to read them.
+    from lumenocr.train.config import build_config
+    from lumenocr.train.toydata import tiny_config
+
+    pre = build_config(tiny_config("rec", "train.txt", None, "run")).preprocess()
+    assert isinstance(pre, RecPreprocess) and pre.read_padding is False
+    assert pre.decode_width(40) == 40
+    rec = TextRecognizer(ColumnEngine(), pre, CTCDecoder(CHARS))
+    text = rec([np.full((48, 40, 3), 255, np.uint8)])[0].text
+    assert text and text != "abcabc" and "abcabc".startswith(text)  # the crop's own columns only

@@ -47,9 +47,16 @@ class RecPreprocess:
     #: ``=`` or ``-`` (``benchmarks/results/crop_margin.md``).
     pad_right: float = 0.0
 
+    #: Whether the model may place characters in the padding up to ``min_width``: true of
+    #: PP-OCR's recognizers (trained with the CTC loss over the whole padded grid, as
+    #: PaddleOCR trains); false for models trained here, whose loss ends at the crop's columns
+    #: (their padding columns are untrained and are not read). See :meth:`decode_width`.
+    read_padding: bool = True
+
     def decode_width(self, resized_width: int) -> int:
         """Input columns whose CTC output belongs to a crop ``resized_width`` wide: the crop
-        and the padding up to ``min_width``, the input the crop has when read on its own.
+        and (with ``read_padding``) the padding up to ``min_width``, the input the crop has
+        when read on its own.
 
         CTC models are trained on lines padded to ``min_width`` with the loss taken over the
         whole padded grid, so a line with more characters than its own columns can hold (a
@@ -59,7 +66,7 @@ class RecPreprocess:
         batch beyond ``min_width`` for a wider neighbour is not what the model was trained
         on, so those columns stay out: a crop reads the same in any batch.
         """
-        return max(self.min_width, resized_width)
+        return max(self.min_width, resized_width) if self.read_padding else resized_width
 
     def padded(self, crop: np.ndarray) -> np.ndarray:
         if self.pad_right <= 0:

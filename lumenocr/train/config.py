@@ -158,7 +158,10 @@ class TrainConfig:
             return from_dict(
                 ClsPreprocess, {"image_height": h, "image_width": w, **pre}, "inference.preprocess"
             )
-        return from_dict(RecPreprocess, {"image_height": h, "min_width": w, **pre}, "inference.preprocess")
+        # The CTC loss here ends at each crop's columns (valid_ratio, train/losses.py): the
+        # model never learns to use the padding, so neither its evaluation nor its export reads it.
+        rec = {"image_height": h, "min_width": w, **pre, "read_padding": False}
+        return from_dict(RecPreprocess, rec, "inference.preprocess")
 
     def postprocess(self) -> dict[str, Any]:
         """The post-processing settings, as the exported model's metadata records them
