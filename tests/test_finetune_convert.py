@@ -184,6 +184,52 @@ def test_training_time_eval_equals_lumenocr_eval_of_the_export(converted, tmp_pa
     )
 
 
+def test_detector_thresholds_chosen_at_evaluation_travel_with_the_checkpoint(converted, tmp_path):
+    """eval.tune_thresholds: the trainer scores with the DB thresholds best on its eval set, and
+    the checkpoint (hence the exported file) carries them: `lumenocr eval det` gives the figure."""
+    import json
+
+    from lumenocr.cli.main import main
+    from lumenocr.train.export import export_onnx
+    from lumenocr.train.tune import BOX_THRESH, THRESH, UNCLIP_RATIO
+
+    d = need("icdar2015_train")
+    label = tmp_path / "label.txt"
+    lines = (d / "label.txt").read_text(encoding="utf-8").splitlines()[:4]
+    label.write_text("".join(f"{d / ln.split(chr(9))[0]}\t{ln.split(chr(9), 1)[1]}\n" for ln in lines))
+    raw = yaml.safe_load(
+        (ROOT / "configs/finetune/det_ppocrv6_small_icdar15.yml").read_text(encoding="utf-8")
+    )
+    raw["global"].update(
+        pretrained=str(converted / "det.pt"), output_dir=str(tmp_path / "out"), threads=1, max_steps=1
+    )
+    raw["train"].update(label_files=[str(label)], batch_size=2, num_workers=0)
+    raw["eval"].update(label_files=[str(label)], tune_thresholds=True)
+    raw["inference"]["postprocess"].update(thresh=0.9, box_thresh=0.9)  # far off: must be replaced
+    trainer = Trainer(build_config(raw))
+    before = trainer.evaluate()  # the first evaluation chooses
+    post = trainer.cfg.inference.postprocess
+    assert (
+        post["thresh"] in THRESH and post["box_thresh"] in BOX_THRESH and post["unclip_ratio"] in UNCLIP_RATIO
+    )
+    assert before["hmean"] > 0.3, before  # the shipped detector finds these words at sane thresholds
+    trainer.fit()  # one step, then evaluation: best.pt saved with the thresholds it was scored at
+    figure = trainer.best
+    saved = torch.load(tmp_path / "out" / "best.pt", weights_only=False)
+    assert (
+        saved["config"]["inference"]["postprocess"]["thresh"] == trainer.cfg.inference.postprocess["thresh"]
+    )
+    onnx_path = export_onnx(tmp_path / "out" / "best.pt", tmp_path / "det.onnx")
+    out = tmp_path / "e.json"
+    assert (
+        main(
+            ["eval", "det", "--gt", str(label), "--det-model", str(onnx_path), "--json", str(out), "--quiet"]
+        )
+        == 0
+    )
+    assert json.loads(out.read_text())["metrics"]["hmean"] == pytest.approx(figure, abs=1e-9)
+
+
 def test_a_model_that_does_not_fit_the_file_names_the_first_mismatching_layer():
     from lumenocr.zoo import get_spec, locate
 

@@ -110,6 +110,10 @@ class DataConfig:
     targets: dict[str, Any] = field(default_factory=dict)  # det: DBTargets fields
     limit: int | None = None  # use only the first N samples (eval)
     normalize: str = "exact"  # eval, rec: text comparison, as `lumenocr eval rec --normalize`
+    # eval, det: choose the DB thresholds (thresh, box_thresh, unclip_ratio) on this set at every
+    # evaluation and score with them; they go into inference.postprocess of the checkpoints, so
+    # the exported model uses them. Hold out *training* images for this, never the test set.
+    tune_thresholds: bool = False
 
     def __post_init__(self) -> None:
         if len(self.image_shape) != 2:

@@ -403,7 +403,36 @@ class Trainer:
         """Run the pipeline predictor on the eval set and score it with :mod:`lumenocr.metrics`."""
         if self.eval_set is None:
             return {}
+        if self.task == "det" and self.cfg.eval is not None and self.cfg.eval.tune_thresholds:
+            self.tune_thresholds()
         return evaluate_predictor(self.task, self.predictor(), self.eval_set, ds_normalize(self.cfg))
+
+    def tune_thresholds(self) -> None:
+        """Set ``inference.postprocess``'s DB thresholds to the best on the eval set.
+
+        Fine-tuning changes how confident the probability map is (the shipped detector draws
+        lines, ICDAR labels words), so thresholds fixed in advance would judge the checkpoints
+        by their fit to those thresholds, not by their maps. The network runs once per image;
+        the reported figure then comes from the ordinary evaluation with the chosen values.
+        """
+        from lumenocr.io.labels import resolve_image
+        from lumenocr.io.sources import load_image
+        from lumenocr.train.tune import tune_on_images
+
+        assert self.eval_set is not None
+        items = self.eval_set.items
+        images = (load_image(resolve_image(lf, s.image_path, must_exist=False)) for lf, s in items)
+        best = tune_on_images(self.predictor(), [s for _, s in items], images)[0]
+        self.cfg.inference.postprocess.update(
+            thresh=best.thresh, box_thresh=best.box_thresh, unclip_ratio=best.unclip_ratio
+        )
+        log.info(
+            "step %d: DB thresholds chosen on the eval set: thresh %.2f box_thresh %.2f unclip_ratio %.2f",
+            self.step,
+            best.thresh,
+            best.box_thresh,
+            best.unclip_ratio,
+        )
 
     # --- loop ------------------------------------------------------------------------------------
     def fit(self, on_step: Callable[[dict], None] | None = None) -> dict[str, Any]:
