@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import time
 from pathlib import Path
@@ -59,6 +60,21 @@ def predictor_from_checkpoint(path: Path):
     return cfg, dictionary, pred
 
 
+def tuned(pred, label: str | None):
+    """``pred`` with the DB thresholds best on ``label`` (a detector; others unchanged)."""
+    if label is None or not hasattr(pred, "postprocess") or not hasattr(pred.postprocess, "box_thresh"):
+        return pred, ""
+    from dataclasses import replace
+
+    from lumenocr.train.tune import tune_db_thresholds
+
+    best = tune_db_thresholds(pred, label)[0]
+    pred.postprocess = replace(
+        pred.postprocess, thresh=best.thresh, box_thresh=best.box_thresh, unclip_ratio=best.unclip_ratio
+    )
+    return pred, f"{best.thresh} / {best.box_thresh} / {best.unclip_ratio}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="training output_dir with step_<N>.pt and eval_log.csv")
@@ -66,6 +82,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=100, help="first N samples of --gt")
     ap.add_argument("--normalize", default="icdar", help="rec: text comparison (lumenocr eval --normalize)")
     ap.add_argument("--zoo-baseline", help="also score this zoo model's part as step 0")
+    ap.add_argument(
+        "--tune-on",
+        help="det: choose each checkpoint's DB thresholds on this label file (held-out *training* "
+        "images) before scoring, instead of the thresholds its config carries",
+    )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", help="write the table here (markdown) as well")
     args = ap.parse_args()
@@ -75,7 +96,20 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     run = Path(args.run)
     held_out = eval_rows(run)
+    # scores already computed for a checkpoint (same file, data and options) are reused
+    cache_path = run / "curve_cache.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+
+    def cached(path: Path, compute):
+        key = f"{path.name}:{path.stat().st_mtime_ns}:{args.gt}:{args.limit}:{args.tune_on}:{args.normalize}"
+        if key not in cache:
+            cache[key] = compute()
+            cache_path.write_text(json.dumps(cache, indent=1))
+        return cache[key]
+
     t0 = time.time()
+    if not checkpoints(run):
+        raise SystemExit(f"{run}: no step_<N>.pt (train with global.keep_eval_checkpoints: true)")
     rows = []
     if args.zoo_baseline:
         from lumenocr.train.convert import convert
@@ -88,29 +122,39 @@ def main() -> None:
         if not base.is_file():
             convert(args.zoo_baseline, base, task)
         cfg, dictionary, pred = predictor_from_checkpoint(base)
-        rows.append((0, 0.0, "", score(cfg, dictionary, pred, args.gt, args.limit, args.normalize)))
+        rows.append(
+            (0, 0.0, "", "defaults", score(cfg, dictionary, pred, args.gt, args.limit, args.normalize))
+        )
+        if args.tune_on:
+            pred, chosen = tuned(pred, args.tune_on)
+            rows.append(
+                (0, 0.0, "", chosen, score(cfg, dictionary, pred, args.gt, args.limit, args.normalize))
+            )
     for step, path in checkpoints(run):
-        cfg, dictionary, pred = predictor_from_checkpoint(path)
-        task = cfg.task
+
+        def one(path: Path = path) -> list:
+            cfg, dictionary, pred = predictor_from_checkpoint(path)
+            pred, chosen = tuned(pred, args.tune_on)
+            return [cfg.task, chosen, score(cfg, dictionary, pred, args.gt, args.limit, args.normalize)]
+
+        task, chosen, m = cached(path, one)
         r = held_out.get(step, {})
         cpu = float(r["cpu_s"]) / 60 if r.get("cpu_s") else float("nan")
-        rows.append(
-            (step, cpu, r.get("value", ""), score(cfg, dictionary, pred, args.gt, args.limit, args.normalize))
-        )
-        print(f"step {step}: {rows[-1][3]}", flush=True)
+        rows.append((step, cpu, r.get("value", ""), chosen, m))
+        print(f"step {step}: {m}", flush=True)
     key = "hmean" if task == "det" else "accuracy"
     lines = [
         f"Command: `python benchmarks/finetune_curve.py {' '.join(_argv())}` ({time.time() - t0:.0f} s)",
         "",
-        f"| step | training CPU minutes | held-out {key} (run's eval set) | {key} on {Path(args.gt).name}, "
-        f"first {args.limit} |",
-        "|---|---|---|---|",
+        f"| step | training CPU minutes | held-out {key} (run's eval set) | thresholds | {key} on "
+        f"{Path(args.gt).name}, first {args.limit} |",
+        "|---|---|---|---|---|",
     ]
-    for step, cpu, held, m in rows:
+    for step, cpu, held, chosen, m in rows:
         extra = f" (P {m['precision']:.3f} R {m['recall']:.3f})" if task == "det" else ""
         cpu_txt = "0 (shipped)" if step == 0 else f"{cpu:.1f}"
         held_txt = f"{float(held):.4f}" if held else "-"
-        lines.append(f"| {step} | {cpu_txt} | {held_txt} | {m[key]:.4f}{extra} |")
+        lines.append(f"| {step} | {cpu_txt} | {held_txt} | {chosen or '-'} | {m[key]:.4f}{extra} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
