@@ -147,3 +147,30 @@ def test_det_items_carry_db_targets_and_mask_dont_care(tmp_path):
     cared = np.asarray(boxes[1]["points"])
     cx, cy = cared.mean(0).astype(int)
     assert item["shrink_map"][cy, cx] == 1
+
+
+def test_rec_training_crops_get_the_margin_the_recognizer_reads_them_with(rec_dir, tmp_path):
+    import math
+
+    from lumenocr.pipeline.rec import TIGHT_CROP_MARGIN
+    from lumenocr.train.config import build_config
+    from lumenocr.train.toydata import tiny_config
+    from lumenocr.train.trainer import make_dataset, make_dictionary
+
+    label = str(rec_dir / "label.txt")
+    plain = RecDataset([label], dictionary=_dictionary(rec_dir), image_shape=(32, 256))
+    wide = RecDataset([label], dictionary=_dictionary(rec_dir), image_shape=(32, 256), crop_margin=0.5)
+    crop, _ = plain.load(0)
+    h, w = crop.shape[:2]
+    a, b = plain[0], wide[0]
+    # CTC may end in the margin, as the decoder reads it: the valid share grows by the margin
+    assert b["valid_ratio"] * 256 == math.ceil(32 * (w + round(h * 0.5)) / h)
+    assert a["valid_ratio"] * 256 == math.ceil(32 * w / h)
+    # the margin repeats the crop's last column, as RecPreprocess.padded does at inference
+    end = math.ceil(32 * w / h)
+    assert np.abs(b["image"][:, :, end + 2] - b["image"][:, :, end - 1]).max() < 0.2
+    # from a config: training crops get the recognizer's margin by default, evaluation crops none
+    cfg = build_config(tiny_config("rec", label, label, tmp_path / "out"))
+    d = make_dictionary(cfg)
+    assert make_dataset(cfg, cfg.train, True, d).crop_margin == TIGHT_CROP_MARGIN
+    assert make_dataset(cfg, cfg.eval, False, d).crop_margin == 0.0

@@ -22,7 +22,7 @@ from lumenocr.errors import ConfigError, InputNotFoundError
 from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 from lumenocr.io.sources import load_image
 from lumenocr.preprocess.det import DetPreprocess
-from lumenocr.preprocess.rec import resize_norm_pad
+from lumenocr.preprocess.rec import RecPreprocess, resize_norm_pad
 from lumenocr.train.augment import DetAugConfig, RecAugConfig, augment_det, augment_rec
 from lumenocr.train.db_targets import DBTargets
 
@@ -184,9 +184,11 @@ class RecDataset(_Epoch):
         seed: int = 0,
         task: str = "rec",
         role: str = "training",
+        crop_margin: float = 0.0,
     ):
         self.seed = seed
         self.task = task
+        self.crop_margin = crop_margin
         self.role = role
         # An evaluation set keeps every sample: one the model cannot read counts as wrong, as
         # in `lumenocr eval`, instead of silently leaving the training-time figure.
@@ -273,6 +275,9 @@ class RecDataset(_Epoch):
         rng = self.rng(index)
         if self.augment is not None:
             image = augment_rec(image, self.augment, rng)
+        if self.crop_margin > 0 and self.task == "rec":
+            # the right margin the recognizer adds when it reads a crop (edge pixels repeated)
+            image = RecPreprocess(pad_right=self.crop_margin).padded(image)
         h, w = self.image_shape
         if self.task == "cls":
             # crops labelled 0/180 keep their label; any other crop is upright and is turned

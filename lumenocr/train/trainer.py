@@ -162,10 +162,20 @@ def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | N
             g.seed,
             task=cfg.task,
             role="training" if train else "evaluation",  # the two sets' warnings must not read alike
+            crop_margin=train_crop_margin(data) if train and cfg.task == "rec" else 0.0,
         )
     if data.limit is not None:
         ds.items = ds.items[: data.limit]
     return ds
+
+
+def train_crop_margin(data) -> float:
+    """``train.crop_margin``, by default the margin the recognizer adds to the crops it reads."""
+    if data.crop_margin is not None:
+        return float(data.crop_margin)
+    from lumenocr.pipeline.rec import TIGHT_CROP_MARGIN
+
+    return TIGHT_CROP_MARGIN
 
 
 class CSVLog:
@@ -518,7 +528,9 @@ class Trainer:
         is_last = False
         while self.step < self.total_steps:
             epoch, done = divmod(self.step, self.steps_per_epoch)
-            for batch in self._loader(epoch, done):
+            with _stop_signals_blocked():  # workers start here: they must not die of a signal first
+                batches = iter(self._loader(epoch, done))
+            for batch in batches:
                 last = self._train_step(batch)
                 self.step += 1
                 n = int(batch["image"].shape[0]) * self.dist.world
@@ -660,6 +672,21 @@ def _cpu_seconds() -> float:
         return time.process_time()
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Hold SIGTERM / SIGINT back while DataLoader workers are forked: a worker inherits the
+    blocked mask until its init function ignores them; this process gets them right after."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = block(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
 
 
 def _ignore_stop_signals(worker_id: int) -> None:
