@@ -61,6 +61,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("DataConfig", "targets"): {"shrink_ratio": 0.5},
     ("DataConfig", "limit"): 10,
     ("DataConfig", "normalize"): "icdar",
+    ("DataConfig", "crop_margin"): 0.1,
     ("InferenceConfig", "preprocess"): {"limit_side_len": 640},
     ("InferenceConfig", "postprocess"): {"thresh": 0.2},
     ("ModelConfig", "task"): "det",
