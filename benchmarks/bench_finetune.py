@@ -7,9 +7,12 @@ file's metadata; the test set is only scored.
 
     python benchmarks/bench_finetune.py \
         --det-run output/ft_det_ppocrv6_small --rec-run output/ft_rec_ppocrv6_small \
-        --dictext-run output/ft_rec_ppocrv6_small_dictext \
-        --det-val output/data/ic15split/val.txt --funsd-crops output/data/funsd_rec/label.txt \
-        --dictext-test output/data/dictext/synth_test/label.txt
+        --funsd-crops output/data/funsd_rec/label.txt --xfund-crops output/data/xfund_rec/label.txt
+
+The detector's thresholds come from its checkpoint (``eval.tune_thresholds`` chose them on the
+held-out training images) or, with ``--det-val``, are chosen here. Every ``lumenocr eval`` result
+is cached as ``WORK/eval_<tag>.json``: long evaluations can run in parallel beforehand with the
+same commands, and this script then only writes the table.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def main() -> None:
     ap.add_argument("--xfund-crops", help="rec label file of XFUND segment crops (lumenocr data crops)")
     ap.add_argument("--dictext-test", help="held-out generated lines with the new characters")
     ap.add_argument("--work", default="output/bench_finetune")
-    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "finetune.md"))
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "finetune_icdar15.md"))
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
