@@ -152,7 +152,6 @@ def test_det_items_carry_db_targets_and_mask_dont_care(tmp_path):
 def test_rec_training_crops_get_the_margin_the_recognizer_reads_them_with(rec_dir, tmp_path):
     import math
 
-    from lumenocr.pipeline.rec import TIGHT_CROP_MARGIN
     from lumenocr.train.config import build_config
     from lumenocr.train.toydata import tiny_config
     from lumenocr.train.trainer import make_dataset, make_dictionary
@@ -169,8 +168,10 @@ def test_rec_training_crops_get_the_margin_the_recognizer_reads_them_with(rec_di
     # the margin repeats the crop's last column, as RecPreprocess.padded does at inference
     end = math.ceil(32 * w / h)
     assert np.abs(b["image"][:, :, end + 2] - b["image"][:, :, end - 1]).max() < 0.2
-    # from a config: training crops get the recognizer's margin by default, evaluation crops none
-    cfg = build_config(tiny_config("rec", label, label, tmp_path / "out"))
+    # from a config: training crops get the margin the model reads with, evaluation crops none
+    raw = tiny_config("rec", label, label, tmp_path / "out")
+    raw["inference"] = {"preprocess": {"pad_right": 0.3}}
+    cfg = build_config(raw)
     d = make_dictionary(cfg)
-    assert make_dataset(cfg, cfg.train, True, d).crop_margin == TIGHT_CROP_MARGIN
+    assert make_dataset(cfg, cfg.train, True, d).crop_margin == 0.3
     assert make_dataset(cfg, cfg.eval, False, d).crop_margin == 0.0

@@ -96,10 +96,10 @@ def test_eval_log_records_cpu_seconds_and_keeps_each_evaluations_weights(tmp_pat
         rows = list(csv.DictReader(f))
     assert [int(r["step"]) for r in rows] == [2, 4]
     cpu = [float(r["cpu_s"]) for r in rows]
-    assert 0 < cpu[0] < cpu[1]
+    assert 0 < cpu[0] <= cpu[1]  # logged to 0.1 s: two quick evaluations may read alike
     for step in (2, 4):
         kept = torch.load(tmp_path / "out" / f"step_{step}.pt", weights_only=False)
         assert kept["step"] == step and kept["optimizer"] is None
     # a resumed run goes on counting from the checkpoint's CPU seconds
     saved = torch.load(tmp_path / "out" / "latest.pt", weights_only=False)
-    assert cpu[0] < saved["cpu_s"] <= cpu[1]
+    assert cpu[0] - 0.05 <= saved["cpu_s"] <= cpu[1] + 0.05

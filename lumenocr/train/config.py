@@ -111,9 +111,8 @@ class DataConfig:
     limit: int | None = None  # use only the first N samples (eval)
     normalize: str = "exact"  # eval, rec: text comparison, as `lumenocr eval rec --normalize`
     # rec training: right margin added to each crop, as a fraction of its height, before it is
-    # resized; None = the margin TextRecognizer.recognize_crops adds when it reads cut crops, so
-    # the model trains on crops laid out as it will read them (and CTC may end in that margin,
-    # as the decoder allows)
+    # resized; None = inference.preprocess.pad_right, the margin the exported model asks for
+    # when it reads a crop, so the model trains on crops laid out as it will read them
     crop_margin: float | None = None
     # eval, det: choose the DB thresholds (thresh, box_thresh, unclip_ratio) on this set at every
     # evaluation and score with them; they go into inference.postprocess of the checkpoints, so

@@ -162,20 +162,20 @@ def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | N
             g.seed,
             task=cfg.task,
             role="training" if train else "evaluation",  # the two sets' warnings must not read alike
-            crop_margin=train_crop_margin(data) if train and cfg.task == "rec" else 0.0,
+            crop_margin=train_crop_margin(cfg, data) if train and cfg.task == "rec" else 0.0,
         )
     if data.limit is not None:
         ds.items = ds.items[: data.limit]
     return ds
 
 
-def train_crop_margin(data) -> float:
-    """``train.crop_margin``, by default the margin the recognizer adds to the crops it reads."""
+def train_crop_margin(cfg: TrainConfig, data) -> float:
+    """``train.crop_margin``, by default the right margin the exported model asks for when it
+    reads a crop (``inference.preprocess.pad_right``): train on crops laid out as they are read."""
     if data.crop_margin is not None:
         return float(data.crop_margin)
-    from lumenocr.pipeline.rec import TIGHT_CROP_MARGIN
-
-    return TIGHT_CROP_MARGIN
+    pre = cfg.preprocess()
+    return float(getattr(pre, "pad_right", 0.0))
 
 
 class CSVLog:
