@@ -39,6 +39,9 @@ def test_sigint_mid_run_saves_that_step_and_resume_finishes(tmp_path, rec_label)
             os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would, in the middle of the run
 
     trainer = Trainer(build_config(raw))
+    # A background job of a non-interactive shell starts with SIGINT ignored: whatever handler
+    # the process had before fit() must be back after it.
+    before = signal.getsignal(signal.SIGINT)
     try:
         summary = trainer.fit(on_step=interrupt)
     except KeyboardInterrupt:
@@ -47,8 +50,8 @@ def test_sigint_mid_run_saves_that_step_and_resume_finishes(tmp_path, rec_label)
     assert summary["step"] == 5
     saved = torch.load(tmp_path / "out" / "latest.pt", weights_only=False)
     assert saved["step"] == 5
-    # the handler is gone once fit() returns: Python's own Ctrl-C behaviour is back
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # the handler is gone once fit() returns: the process's own Ctrl-C behaviour is back
+    assert signal.getsignal(signal.SIGINT) is before
 
     cfg = build_config(apply_overrides(raw, [f"global.checkpoint={tmp_path / 'out' / 'latest.pt'}"]))
     resumed = Trainer(cfg)
