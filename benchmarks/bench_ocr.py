@@ -228,11 +228,17 @@ def worker_main(system: str, threads: int, model: str, int8_dir: str) -> None:
         print(json.dumps(res, ensure_ascii=False), flush=True)
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended (killed by the OOM killer, crashed) before it answered."""
+
+
 class Worker:
     def __init__(
         self, system: str, threads: int, model: str, int8_dir: str = "", cpus: set[int] | None = None
     ):
         self.system = system
+        #: Set when the worker died: its exit status and peak RSS (from os.wait4).
+        self.death: dict | None = None
         self.proc = subprocess.Popen(
             # ``cpus``: pin the worker (and its threads) to these cores, as a machine with fewer cores.
             [
@@ -256,15 +262,42 @@ class Worker:
         )
 
     def ask(self, **req) -> dict:
-        self.proc.stdin.write(json.dumps(req, ensure_ascii=False) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
+        """One request; :class:`WorkerDied` (with the exit status and peak RSS) when the
+        process is gone."""
+        if self.death is not None:
+            raise WorkerDied(self.death["error"])
+        try:
+            self.proc.stdin.write(json.dumps(req, ensure_ascii=False) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, ConnectionResetError):
+            line = ""
         if not line:
-            raise RuntimeError(f"{self.system} worker died")
+            self._reap()
+            raise WorkerDied(self.death["error"])
         return json.loads(line)
 
+    def _reap(self) -> None:
+        """Collect the dead process with os.wait4: its exit status and peak RSS."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            self.proc.returncode = code
+            rss = usage.ru_maxrss / 1024
+        except ChildProcessError:  # already collected
+            code, rss = self.proc.returncode, None
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        if code == -9:
+            how += " (SIGKILL: the kernel's OOM killer, when memory ran out)"
+        self.death = {"error": f"{self.system} worker died ({how})", "exit": code, "peak_rss_mb": rss}
+
     def close(self) -> None:
-        self.proc.stdin.close()
+        if self.death is not None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
         self.proc.wait(timeout=60)
 
 
@@ -320,6 +353,22 @@ def set_limits(args) -> dict[str, int]:
     return out
 
 
+def _ask_or_record(name: str, worker: Worker, done: list, failed: dict[str, dict], **req) -> dict | None:
+    """``worker.ask(**req)``, or None when the worker has died: then its failure is recorded in
+    ``failed`` (a worker that dies, OOM-killed or crashed, costs that system this set, not the run)."""
+    try:
+        return worker.ask(**req)
+    except WorkerDied as e:
+        death = worker.death or {}
+        failed[worker.system] = {
+            "failed": str(e),
+            "images_done": len(done),
+            "peak_rss_mb": death.get("peak_rss_mb"),
+        }
+        print(f"{name}: {e} after {len(done)} images; going on without it", file=sys.stderr)
+        return None
+
+
 def run(args, on_set_done=None) -> dict:
     from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 
@@ -344,21 +393,30 @@ def run(args, on_set_done=None) -> dict:
             for w in workers.values():
                 w.close()
             workers = {s: Worker(s, args.threads, args.model, args.int8_dir) for s in systems}
-            for w in workers.values():  # warm-up, not timed
-                w.ask(kind=kind, path=paths[0], lang=lang)
             outputs: dict[str, list[dict]] = {s: [] for s in systems}
+            failed: dict[str, dict] = {}  # system -> why it stopped on this set
+
+            for s in systems:  # warm-up, not timed
+                _ask_or_record(name, workers[s], outputs[s], failed, kind=kind, path=paths[0], lang=lang)
             t0 = time.time()
             for i, path in enumerate(paths):
                 order = systems[i % len(systems) :] + systems[: i % len(systems)]  # rotate who goes first
                 for s in order:
-                    outputs[s].append(workers[s].ask(kind=kind, path=path, lang=lang))
+                    if s in failed:
+                        continue
+                    out = _ask_or_record(
+                        name, workers[s], outputs[s], failed, kind=kind, path=path, lang=lang
+                    )
+                    if out is not None:
+                        outputs[s].append(out)
                 if (i + 1) % 50 == 0:
                     print(f"{name}: {i + 1}/{len(paths)} ({time.time() - t0:.0f}s)", file=sys.stderr)
+            done = [s for s in systems if s not in failed]
             if kind == "rec":
                 from lumenocr.metrics import evaluate_recognition
 
                 res = {}
-                for s in systems:
+                for s in done:
                     m = evaluate_recognition(
                         [x.text for x in samples], [r["text"] for r in outputs[s]], normalize="icdar"
                     )
@@ -370,10 +428,16 @@ def run(args, on_set_done=None) -> dict:
                         "images_per_s": len(secs) / sum(secs),
                     }
             else:
-                res = evaluate_det_set(name, samples, outputs)
-            for s, w in workers.items():  # this set's peak
-                res[s]["peak_rss_mb"] = w.ask(kind="rss")["rss_mb"]
-                report["rss_mb"][s] = max(report["rss_mb"].get(s, 0.0), res[s]["peak_rss_mb"])
+                res = evaluate_det_set(name, samples, {s: outputs[s] for s in done})
+            for s in done:  # this set's peak
+                reply = _ask_or_record(name, workers[s], outputs[s], failed, kind="rss")
+                if reply is not None:
+                    res[s]["peak_rss_mb"] = reply["rss_mb"]
+            for s in failed:  # after the others: a system that died has no figures on this set
+                res[s] = failed[s]
+            for s in systems:
+                if res[s].get("peak_rss_mb") is not None:
+                    report["rss_mb"][s] = max(report["rss_mb"].get(s, 0.0), res[s]["peak_rss_mb"])
             report["sets"][name] = {"images": len(paths), "results": res}
             print(json.dumps({name: res}, indent=1), file=sys.stderr)
             if on_set_done is not None:  # write partial results: a long run stays useful if cut short
@@ -436,6 +500,12 @@ def write_markdown(report: dict, args, path: Path) -> None:
     ]
     for name, block in report["sets"].items():
         for system, r in block["results"].items():
+            if "failed" in r:
+                lines.append(
+                    f"| {name} ({block['images']}) | {system} | failed after {r['images_done']} images: "
+                    f"{r['failed']} |  |  |  |  |  |  |  | {fmt(r.get('peak_rss_mb'))} |"
+                )
+                continue
             lines.append(
                 f"| {name} ({block['images']}) | {system} | {fmt(r.get('det_hmean'))} | {fmt(r.get('e2e_hmean'))} | "
                 f"{fmt(r.get('page_cer'), True)} | {fmt(r.get('page_cer_nospace'), True)} | {fmt(r.get('page_wer'), True)} | {fmt(r.get('rec_accuracy'), True)} | "
@@ -456,7 +526,10 @@ def write_markdown(report: dict, args, path: Path) -> None:
         for name, block in report["sets"].items():
             r = block["results"]
             cells = [
-                f"{r[a]['median_ms'] / r[b]['median_ms']:.2f}" if a in r and b in r else "-" for a, b in pairs
+                f"{r[a]['median_ms'] / r[b]['median_ms']:.2f}"
+                if "median_ms" in r.get(a, {}) and "median_ms" in r.get(b, {})
+                else "-"
+                for a, b in pairs
             ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
