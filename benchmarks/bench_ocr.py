@@ -11,7 +11,7 @@ warm-up call. Accuracy uses lumenocr.metrics on the same images for every system
 Writes benchmarks/results/ocr_benchmark.md (the table) and .json (all figures).
 RapidOCR is the peer with the same PP-OCRv6 small weights; Tesseract 5 (Debian packages
 tesseract-ocr, -eng, -chi-sim) is the classical baseline. Systems: lumenocr (defaults),
-lumenocr-ort, lumenocr-openvino, lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from
+lumenocr-ort, lumenocr-openvino, lumenocr-bf16 (OpenVINO in bfloat16), lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from
 `lumenocr quantize`), rapidocr (ONNX Runtime), rapidocr-openvino, tesseract.
 """
 
@@ -75,6 +75,13 @@ class LumenOpenVinoWorker(LumenWorker):
     """lumenocr on OpenVINO (fp32), asked for by name."""
 
     options = {"providers": ("openvino",)}
+
+
+class LumenBf16Worker(LumenWorker):
+    """lumenocr on OpenVINO computing in bfloat16 (``precision="bf16"``), as RapidOCR's
+    OpenVINO engine does by default on CPUs with bf16 instructions."""
+
+    options = {"precision": "bf16"}
 
 
 class LumenInt8Worker(LumenWorker):
@@ -200,6 +207,7 @@ WORKERS = {
     "lumenocr": LumenWorker,
     "lumenocr-ort": LumenOrtWorker,
     "lumenocr-openvino": LumenOpenVinoWorker,
+    "lumenocr-bf16": LumenBf16Worker,
     "lumenocr-int8": LumenInt8Worker,
     "lumenocr-int8-ort": LumenInt8OrtWorker,
     "rapidocr": RapidWorker,

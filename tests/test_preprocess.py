@@ -103,11 +103,35 @@ def crop(h, w, value=255):
     ],
 )
 def test_rec_batch_width(sizes, expected):
-    assert RecPreprocess().batch_width([crop(h, w) for h, w in sizes]) == expected
+    assert RecPreprocess(width_steps=0).batch_width([crop(h, w) for h, w in sizes]) == expected
+
+
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (100, 320),  # min_width
+        (321, 352),  # 256..511: steps of 32
+        (600, 640),  # 512..1023: steps of 64
+        (642, 704),
+        (1025, 1152),  # 1024..2047: steps of 128
+        (3100, 3200),  # the last bucket reaches the cap
+        (9000, 3200),
+    ],
+)
+def test_rec_batch_width_buckets(width, expected):
+    # Widths come in 1/8-octave buckets, so a page's batches share a few input shapes.
+    assert RecPreprocess().batch_width([crop(48, width)]) == expected
+
+
+def test_rec_width_buckets_are_few_and_pad_little():
+    pre = RecPreprocess()
+    widths = {w: pre.batch_width([crop(48, w)]) for w in range(320, 3201)}
+    assert len(set(widths.values())) <= 30
+    assert all(w <= b <= max(w * 1.125, w + 8) for w, b in widths.items())
 
 
 def test_rec_batch_width_custom_rules():
-    pre = RecPreprocess(image_height=32, min_width=100, max_width=500, width_multiple=16)
+    pre = RecPreprocess(image_height=32, min_width=100, max_width=500, width_multiple=16, width_steps=0)
     assert pre.batch_width([crop(32, 50)]) == 112  # min_width 100 -> multiple of 16
     assert pre.batch_width([crop(32, 330)]) == 336
     # 8000 capped at 500; rounding up to 512 would break the cap, so the multiple below it
@@ -133,7 +157,7 @@ def test_resize_norm_pad_wide_crop_is_squeezed_to_width():
 
 
 def test_rec_call_stacks_batch():
-    batch = RecPreprocess()([crop(48, 100), crop(20, 300, 0)])
+    batch = RecPreprocess(width_steps=0)([crop(48, 100), crop(20, 300, 0)])
     assert batch.shape == (2, 3, 48, 720)  # 48 * 15 = 720
     assert np.all(batch[0, :, :, 100:] == 0.0)
     np.testing.assert_allclose(batch[1], -1.0)
@@ -154,7 +178,7 @@ def test_rec_pad_right_margin_repeats_the_edge():
     # columns of content in a 376-wide batch (next multiple of 8).
     img = np.full((40, 300, 3), 255, np.uint8)
     img[:, -5:] = 0  # a dark last stroke: the margin must continue it, not add white
-    pre = RecPreprocess(pad_right=0.25)
+    pre = RecPreprocess(pad_right=0.25, width_steps=0)
     assert pre.aspect(img) == pytest.approx(7.75)
     assert pre.batch_width([img]) == 376
     out = pre([img])[0]

@@ -151,3 +151,26 @@ def test_building_the_pipeline_leaves_the_locale_alone():
     except ModelNotFoundError as e:
         pytest.skip(str(e))
     assert (locale.setlocale(locale.LC_ALL), locale.getpreferredencoding(False)) == before
+
+
+def test_precision_choice():
+    import openvino as ov
+
+    rec = zoo_path("rec")
+    f32 = OpenVinoEngine(rec, RuntimeOptions(threads=1))
+    assert str(f32.compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
+    bf16 = OpenVinoEngine(rec, RuntimeOptions(threads=1, precision="bf16"))
+    has_bf16 = "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    want = "bfloat16" if has_bf16 else "float32"  # a CPU without bf16 instructions stays in f32
+    assert str(bf16.compiled.get_property("INFERENCE_PRECISION_HINT")) == f"<Type: '{want}'>"
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 48, 320)).astype(np.float32)
+    a, b = f32(x), bf16(x)
+    assert (
+        a.shape == b.shape
+        and np.allclose(a.sum(-1), 1.0, atol=1e-2)
+        and np.allclose(b.sum(-1), 1.0, atol=2e-2)
+    )
+    with pytest.raises(ConfigError, match="needs the OpenVINO engine"):
+        OnnxEngine(rec, RuntimeOptions(threads=1, precision="bf16"))
+    with pytest.raises(ConfigError, match="precision must be one of"):
+        RuntimeOptions(precision="fp8")

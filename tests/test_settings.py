@@ -37,6 +37,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("RuntimeOptions", "threads"): 2,
     ("RuntimeOptions", "providers"): ("cuda", "cpu"),
     ("RuntimeOptions", "graph_optimization"): "basic",
+    ("RuntimeOptions", "precision"): "bf16",
     ("LoadOptions", "pages"): (0, 2),
     ("LoadOptions", "pdf_password"): "secret",
     ("BatchOptions", "recycle"): 100,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def load_doc_model(
     from lumenocr.zoo import locate
     from lumenocr.zoo.documents import DOC_MODELS
 
-    runtime = runtime or RuntimeOptions()
+    # Document models run on ONNX Runtime, in f32, whatever precision the page models use.
+    runtime = dataclasses.replace(runtime or RuntimeOptions(), precision="f32")
     s = str(ref)
     if s.endswith(".onnx") or os.sep in s:
         spec = next(sp for sp in DOC_MODELS.values() if sp.task == task)

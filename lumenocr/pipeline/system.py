@@ -52,6 +52,9 @@ class OCR:
     its model is installed), ``layout=True`` groups lines into ordered layout blocks
     (``"columns"``: from white space, no model), ``tables=True`` reads table structure.
 
+    ``precision="bf16"`` lets the OpenVINO engine compute in bfloat16 on CPUs that have it
+    (faster; text may differ slightly from f32, see :class:`RuntimeOptions`).
+
     ``model`` names a zoo model; ``det_model`` / ``rec_model`` / ``cls_model`` override one
     part with another zoo name or an ONNX file path; ``dictionary`` a keys file for a
     recognizer that does not carry its own. One instance is safe to share between threads.
@@ -72,6 +75,7 @@ class OCR:
         words: bool = OCROptions.words,
         threads: int | None = None,
         providers: Sequence[str] = RuntimeOptions.providers,
+        precision: str = RuntimeOptions.precision,
         rec_batch_size: int = DEFAULT_BATCH_SIZE,
         beam_width: int = 0,
         cls_thresh: float | None = None,
@@ -87,7 +91,7 @@ class OCR:
                 f"unknown option(s) {', '.join(sorted(map(repr, unknown)))}; detection knobs are: "
                 f"{', '.join(sorted(DET_KNOBS))}"
             )
-        runtime = RuntimeOptions(threads=threads, providers=tuple(providers))
+        runtime = RuntimeOptions(threads=threads, providers=tuple(providers), precision=precision)
         from lumenocr.document.pipeline import DocumentOptions, add_document_stages
 
         # Orientation turns pages before detection: nothing to turn when each input is one line.

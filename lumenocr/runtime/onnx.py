@@ -25,6 +25,9 @@ PROVIDER_ALIASES = {
 }
 
 
+#: Inference precisions (RuntimeOptions.precision).
+PRECISIONS = ("f32", "bf16")
+
 #: Provider names that choose an engine rather than an ONNX Runtime execution provider.
 ENGINE_NAMES = ("auto", "openvino")
 
@@ -61,6 +64,10 @@ class RuntimeOptions:
     parallel (ONNX Runtime sessions allow that anyway; OpenVINO needs one stream each).
     mem_arena: ORT's CPU arena keeps peak allocations; off by default since OCR inputs
     change shape on every call, which makes the arena grow without reuse.
+    precision: ``"f32"`` (the default: every engine gives the same maps, within 1e-3, and the
+    same text) or ``"bf16"``: the OpenVINO engine computes in bfloat16 where the CPU has
+    bf16 instructions (AVX512-BF16, AMX), faster but with maps ~0.1 apart and some text
+    different; ONNX Runtime has no bf16 CPU path, so ``"bf16"`` needs OpenVINO.
     """
 
     threads: int | None = None
@@ -68,6 +75,11 @@ class RuntimeOptions:
     streams: int = 1
     mem_arena: bool = False
     graph_optimization: str = "all"
+    precision: str = "f32"
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
     def resolved_providers(self) -> list[str]:
         """ONNX Runtime providers to use, in order. A provider this ONNX Runtime lacks
@@ -125,6 +137,11 @@ class OnnxEngine:
         self.name = name or str(path)
         if not path.is_file():
             raise ModelError(f"model file not found: {path}")
+        if options.precision != "f32":
+            raise ConfigError(
+                f"precision {options.precision!r} needs the OpenVINO engine (ONNX Runtime computes in f32 on "
+                "CPUs): install lumenocr[openvino] and use providers auto or openvino, or precision f32"
+            )
         so = ort.SessionOptions()
         so.log_severity_level = 3
         threads = intra_op_threads(options.threads)

@@ -6,9 +6,15 @@ call and keeps the kernels it prepared for each input shape in its runtime cache
 (``CPU_RUNTIME_CACHE_CAPACITY``), so a new page size costs one shape inference, never a
 recompilation, and a repeated size costs nothing extra.
 
-Precision is pinned to f32: on CPUs with AVX512-BF16 or AMX, OpenVINO otherwise runs bf16
-by default, which moves detection maps by ~0.1 and changes text; with f32 the maps match
-ONNX Runtime to ~1e-5 at the same speed.
+Precision is f32 unless ``RuntimeOptions.precision`` says ``"bf16"``: on CPUs with
+AVX512-BF16 or AMX, OpenVINO otherwise runs bf16 by default (as RapidOCR's OpenVINO engine
+does), which is faster (recognizer ~1.6x here) but moves detection maps by ~0.1 and changes
+some text; with f32 the maps match ONNX Runtime to ~1e-5.
+
+Memory: the CPU plugin prepares and keeps kernels and buffers per input shape, several MB
+each for the recognizer. The recognizer's batch widths come in few buckets
+(``RecPreprocess.width_steps``) and the per-shape cache is bounded
+(:data:`RUNTIME_CACHE_CAPACITY`), so memory stays bounded however many pages are read.
 
 Compiled models are cached in the user cache folder (lumenocr/cache.py), so only the first
 process on a machine pays the full compilation.
@@ -31,6 +37,11 @@ from lumenocr.runtime.onnx import RuntimeOptions
 from lumenocr.runtime.onnx_meta import OnnxFormatError, read_metadata
 
 INSTALL_HINT = "pip install 'lumenocr[openvino]'"
+
+#: Input shapes whose prepared kernels the CPU plugin keeps (its default: 5000). Without a
+#: bound, 8-px recognizer widths grew one process to 4.4 GB (int8) on 30 XFUND pages; a page
+#: uses a handful of shapes, so a small cache keeps nearly every hit.
+RUNTIME_CACHE_CAPACITY = 64
 
 
 def openvino_available() -> bool:
@@ -89,9 +100,10 @@ class OpenVinoEngine:
         except (OSError, OnnxFormatError) as e:
             raise ModelError(f"cannot load ONNX model {path}: not a valid ONNX file ({e})") from None
         config: dict[str, Any] = {
-            "INFERENCE_PRECISION_HINT": "f32",
+            "INFERENCE_PRECISION_HINT": options.precision,
             "PERFORMANCE_HINT": "LATENCY",
             "NUM_STREAMS": options.streams,
+            "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
         }
         threads = intra_op_threads(options.threads)  # capped to the CPUs this process may use
         if threads is not None:
