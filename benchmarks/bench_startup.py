@@ -91,7 +91,10 @@ def main() -> None:
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"image": args.image, "results": rows}, indent=1))
+    # The image relative to the data folder: results files name no paths of this machine.
+    image = Path(args.image).resolve()
+    shown = str(image.relative_to(DATA.resolve())) if image.is_relative_to(DATA.resolve()) else image.name
+    out.with_suffix(".json").write_text(json.dumps({"image": shown, "results": rows}, indent=1))
     lines = [
         "# Whole-process time for one image",
         "",
