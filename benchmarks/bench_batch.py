@@ -81,15 +81,9 @@ def child(system: str, listing: str) -> None:
     files = Path(listing).read_text(encoding="utf-8").split("\n")
     files = [f for f in files if f]
     if system == "rapidocr":
-        from rapidocr import RapidOCR
+        from peers import rapidocr_engine
 
-        engine = RapidOCR(
-            params={
-                "Global.log_level": "critical",
-                "EngineConfig.onnxruntime.intra_op_num_threads": 2,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
-        )
+        engine = rapidocr_engine(2)
         n = 0
         for f in files:
             out = engine(f)

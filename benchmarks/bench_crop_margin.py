@@ -147,15 +147,9 @@ class Lumen:
 
 class Rapid:
     def __init__(self, threads: int):
-        from rapidocr import RapidOCR
+        from peers import rapidocr_engine
 
-        self.engine = RapidOCR(
-            params={
-                "Global.log_level": "critical",
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
-        )
+        self.engine = rapidocr_engine(threads)
 
     def __call__(self, crops: list[np.ndarray]) -> list[str]:
         out = []

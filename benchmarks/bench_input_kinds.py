@@ -69,15 +69,9 @@ class Rapid:
     """RapidOCR 3.10 at its defaults (same PP-OCRv6 small weights)."""
 
     def __init__(self, threads: int):
-        from rapidocr import RapidOCR
+        from peers import rapidocr_engine
 
-        self.engine = RapidOCR(
-            params={
-                "Global.log_level": "critical",
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
-        )
+        self.engine = rapidocr_engine(threads)
         self.where = "rapidocr 3.10"
 
     def __call__(self, image) -> list[str]:

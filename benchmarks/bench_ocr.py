@@ -109,17 +109,9 @@ class RapidWorker:
     engine_params: dict = {}
 
     def __init__(self, threads: int, model: str, int8_dir: str = ""):
-        from rapidocr import RapidOCR
+        from peers import rapidocr_engine
 
-        self.engine = RapidOCR(
-            params={
-                "Global.log_level": "critical",
-                "Global.return_word_box": True,
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                **self.params(threads),
-            }
-        )
+        self.engine = rapidocr_engine(threads, **{"Global.return_word_box": True, **self.params(threads)})
 
     def params(self, threads: int) -> dict:
         return {}
