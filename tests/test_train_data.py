@@ -175,3 +175,24 @@ def test_rec_training_crops_get_the_margin_the_recognizer_reads_them_with(rec_di
     d = make_dictionary(cfg)
     assert make_dataset(cfg, cfg.train, True, d).crop_margin == 0.3
     assert make_dataset(cfg, cfg.eval, False, d).crop_margin == 0.0
+
+
+def test_a_model_read_over_its_padding_is_trained_over_it(tmp_path, rec_dir):
+    # A PP-OCR fine-tune says inference.preprocess.read_padding: true (it is read over the padded
+    # canvas): CTC must then cover the whole canvas, not stop at the crop's columns.
+    from lumenocr.train.config import build_config
+    from lumenocr.train.toydata import tiny_config
+    from lumenocr.train.trainer import make_dataset
+
+    raw = tiny_config("rec", rec_dir / "label.txt", rec_dir / "label.txt", tmp_path / "run")
+    ratios = {}
+    for read_padding in (False, True):
+        raw.setdefault("inference", {}).setdefault("preprocess", {})["read_padding"] = read_padding
+        cfg = build_config(raw)
+        assert cfg.preprocess().read_padding is read_padding  # evaluation and export read so
+        d = _dictionary(rec_dir)
+        ratios[read_padding] = [
+            float(make_dataset(cfg, cfg.train, True, d)[i]["valid_ratio"]) for i in range(4)
+        ]
+    assert all(r < 1.0 for r in ratios[False])  # the toy crops are narrower than the canvas
+    assert ratios[True] == [1.0] * 4

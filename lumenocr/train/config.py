@@ -166,9 +166,12 @@ class TrainConfig:
             return from_dict(
                 ClsPreprocess, {"image_height": h, "image_width": w, **pre}, "inference.preprocess"
             )
-        # The CTC loss here ends at each crop's columns (valid_ratio, train/losses.py): the
-        # model never learns to use the padding, so neither its evaluation nor its export reads it.
-        rec = {"image_height": h, "min_width": w, **pre, "read_padding": False}
+        # By default the CTC loss ends at each crop's columns (valid_ratio, train/losses.py): such
+        # a model never learns to use the padding, so neither its evaluation nor its export reads
+        # it. A fine-tune of a PP-OCR recognizer (trained over the whole padded width, and read
+        # that way) sets inference.preprocess.read_padding: true; the loss then covers the same
+        # columns (RecDataset.read_padding).
+        rec = {"image_height": h, "min_width": w, "read_padding": False, **pre}
         return from_dict(RecPreprocess, rec, "inference.preprocess")
 
     def postprocess(self) -> dict[str, Any]:

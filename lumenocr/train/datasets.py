@@ -185,10 +185,14 @@ class RecDataset(_Epoch):
         task: str = "rec",
         role: str = "training",
         crop_margin: float = 0.0,
+        read_padding: bool = False,
     ):
         self.seed = seed
         self.task = task
         self.crop_margin = crop_margin
+        # The model is read over its padding too (RecPreprocess.read_padding): CTC may then
+        # place characters anywhere on the canvas, as PP-OCR recognizers were trained.
+        self.read_padding = read_padding
         self.role = role
         # An evaluation set keeps every sample: one the model cannot read counts as wrong, as
         # in `lumenocr eval`, instead of silently leaving the training-time figure.
@@ -291,8 +295,11 @@ class RecDataset(_Epoch):
         padded = np.zeros(self.max_text_length, np.int64)
         padded[: len(codes)] = codes
         # the share of the canvas the crop covers: CTC may only place characters there, because
-        # the pipeline decodes just those columns (padding is not text)
+        # the pipeline decodes just those columns (padding is not text) - unless the model is read
+        # over the padding up to the canvas width, which is then its whole canvas
         covered = min(w, max(1, math.ceil(h * image.shape[1] / max(image.shape[0], 1))))
+        if self.read_padding:
+            covered = w
         return {
             "image": resize_norm_pad(image, h, w),
             "label": padded,

@@ -163,6 +163,7 @@ def make_dataset(cfg: TrainConfig, data, train: bool, dictionary: Dictionary | N
             task=cfg.task,
             role="training" if train else "evaluation",  # the two sets' warnings must not read alike
             crop_margin=train_crop_margin(cfg, data) if train and cfg.task == "rec" else 0.0,
+            read_padding=cfg.task == "rec" and bool(getattr(cfg.preprocess(), "read_padding", False)),
         )
     if data.limit is not None:
         ds.items = ds.items[: data.limit]
