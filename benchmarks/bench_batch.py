@@ -9,9 +9,12 @@ command would be):
 
 * ``rapidocr``: RapidOCR 3.10 (PP-OCRv6 small weights, its defaults, 2 ONNX Runtime threads),
   ``engine(path)`` for each image in turn, as benchmarks/bench_ocr.py invokes it;
-* ``lumenocr-seq``: ``OCR(threads=2)``, ``ocr(path)`` for each image in turn (one process);
+* ``lumenocr-seq``: ``OCR(threads=2, words=False)``, ``ocr(path)`` for each image in turn (one
+  process; line boxes only, the records the batch command writes by default);
 * ``lumenocr-batch``: the command ``lumenocr ocr --from-list LIST -o out.jsonl`` at its
   defaults (all cores: one worker process per core);
+* ``lumenocr-seq-bf16`` / ``lumenocr-batch-bf16``: the same two with ``precision="bf16"`` /
+  ``--precision bf16`` (the opt-in OpenVINO bfloat16 mode; f32 is the default);
 * ``lumenocr-batch-ort`` (only when asked for): the same command with ``--providers cpu``
   (ONNX Runtime workers instead of OpenVINO);
 * ``lumenocr-ray`` (only when asked for with ``--systems``): the same with ``--ray``, which
@@ -59,6 +62,18 @@ PADDLE_CPU = {
 }
 
 
+# Ratios written to the results file: (system, against), when both ran on the same images.
+RATIOS = (
+    ("lumenocr-batch", "rapidocr"),
+    ("lumenocr-batch", "lumenocr-seq"),
+    ("lumenocr-batch", "lumenocr-ray"),
+    ("lumenocr-batch", "lumenocr-batch-ort"),
+    ("lumenocr-batch-bf16", "rapidocr"),
+    ("lumenocr-batch-bf16", "lumenocr-seq-bf16"),
+    ("lumenocr-batch-bf16", "lumenocr-seq"),
+)
+
+
 def natural(p: Path):
     import re
 
@@ -88,10 +103,10 @@ def child(system: str, listing: str) -> None:
         for f in files:
             out = engine(f)
             n += len(out.txts or ())
-    elif system == "lumenocr-seq":
+    elif system in ("lumenocr-seq", "lumenocr-seq-bf16"):
         from lumenocr import OCR
 
-        ocr = OCR(threads=2)
+        ocr = OCR(threads=2, words=False, precision="bf16" if system.endswith("bf16") else "f32")
         n = 0
         for f in files:
             if f.lower().endswith(".pdf"):
@@ -106,6 +121,11 @@ def child(system: str, listing: str) -> None:
 def command(system: str, listing: str, out: str) -> list[str]:
     if system == "lumenocr-batch":
         return [sys.executable, "-m", "lumenocr.cli.main", "ocr", "--from-list", listing, "-o", out, "-q"]
+    if system == "lumenocr-batch-bf16":  # the opt-in bfloat16 mode (OpenVINO on a CPU that has it)
+        return [
+            sys.executable, "-m", "lumenocr.cli.main", "ocr", "--from-list", listing, "-o", out, "-q",
+            "--precision", "bf16",
+        ]  # fmt: skip
     if system == "lumenocr-batch-ort":  # the same on ONNX Runtime workers (memory vs speed)
         return [
             sys.executable, "-m", "lumenocr.cli.main", "ocr", "--from-list", listing, "-o", out, "-q",
@@ -194,7 +214,9 @@ def main() -> None:
     ap.add_argument("--icdar", type=int, default=100)
     ap.add_argument("--docs", type=int, default=100)
     ap.add_argument("--pdf-pages", type=int, default=50)
-    ap.add_argument("--systems", default="rapidocr,lumenocr-seq,lumenocr-batch")
+    ap.add_argument(
+        "--systems", default="rapidocr,lumenocr-seq,lumenocr-batch,lumenocr-seq-bf16,lumenocr-batch-bf16"
+    )
     ap.add_argument("--out", default=str(RESULTS / "batch_benchmark"))
     ap.add_argument("--note", default="", help="how the run was made (written to the results file)")
     ap.add_argument("--child")
@@ -302,11 +324,32 @@ def save(report: dict, totals: dict, out: str) -> None:
             f"| {s} | {r['images']} | {r['wall_s']} | {r['images_per_s']} | {r['cpu_s']} | "
             f"{r['cpu_s'] / r['images']:.2f} | {r['cpu_s'] / r['wall_s']:.2f} | {r['peak_rss_mb']} | {r['load_avg']} |"
         )
-    b = summary.get("lumenocr-batch")
-    for peer in ("rapidocr", "lumenocr-seq", "lumenocr-ray", "lumenocr-batch-ort"):
+    for name, peer in RATIOS:
+        b = summary.get(name)
         if b and peer in summary and summary[peer]["images"] == b["images"]:
             lines.append(
-                f"\nlumenocr-batch / {peer} images per second: **{b['images_per_s'] / summary[peer]['images_per_s']:.2f}x**"
+                f"\n{name} / {peer} images per second: **{b['images_per_s'] / summary[peer]['images_per_s']:.2f}x**"
+            )
+    ceiling = [
+        (s, r, summary[s.replace("batch", "seq")])
+        for s, r in summary.items()
+        if s in ("lumenocr-batch", "lumenocr-batch-bf16") and s.replace("batch", "seq") in summary
+    ]
+    if ceiling:
+        lines += [
+            "",
+            "The most a pool could read at its measured CPU time per image, every core busy from start "
+            "to exit (no start-up, no last image alone), against the sequential loop at the same precision:",
+            "",
+        ]
+        for s, r, seq in ceiling:
+            cores = os.cpu_count() or 1
+            best = cores * r["images"] / r["cpu_s"]
+            lines.append(
+                f"* {s}: {cores} cores / {r['cpu_s'] / r['images']:.3f} CPU s per image = {best:.2f} images/s "
+                f"= {best / seq['images_per_s']:.2f}x {s.replace('batch', 'seq')} (measured: "
+                f"{r['images_per_s'] / seq['images_per_s']:.2f}x; the pool reached "
+                f"{r['images_per_s'] / best:.0%} of it)"
             )
     if "lumenocr-ray" in summary:
         lines.append(

@@ -407,3 +407,48 @@ def test_pool_library_api_orders_streams_and_recycles(images, tmp_path):
     for r in streamed.records:
         assert r["image"] == files[r["index"]]
     assert sorted(_strip(streamed.records)) == sorted(_strip(seq.records))
+
+
+@needs_model
+def test_a_model_error_in_the_workers_stops_the_batch_with_its_message(images, tmp_path):
+    # Workers build their own OCR: an error there (here a dictionary that does not fit the
+    # recognizer) must reach the caller as that error, not as every input "failed because its
+    # worker died" (an initializer that raises breaks the pool).
+    from lumenocr.batch import BatchJob, BatchOptions, run_batch
+    from lumenocr.errors import DictionaryMismatchError
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("a\nb\nc\n", encoding="utf-8")
+    written: list[dict] = []
+
+    class Sink:
+        def write(self, record, text=""):
+            written.append(record)
+
+    reports: list[str] = []
+    with pytest.raises(DictionaryMismatchError, match="does not belong to this model"):
+        run_batch(
+            [str(p) for p in images[:4]], BatchJob(), {"threads": 1, "dictionary": str(keys)}, Sink(),
+            options=BatchOptions(workers=2), report=reports.append,
+        )  # fmt: skip
+    assert written == [] and reports == []
+
+    # The command starts its workers before it creates any output, and stops there.
+    out = tmp_path / "never.jsonl"
+    rc, _, err = _run_cli(*images[:4], "--workers", "2", "--dict", keys, "-o", out, timeout=120)
+    assert rc == 2 and "does not belong to this model" in err and "Traceback" not in err, err[-2000:]
+    assert not out.exists()
+
+
+@needs_model
+def test_worker_pool_starts_every_worker_at_once(images):
+    # The workers load their models side by side as soon as the pool exists (a spawning
+    # ProcessPoolExecutor would otherwise start one process per submitted call).
+    import multiprocessing
+
+    from lumenocr.batch.pool import WorkerPool
+
+    with WorkerPool({"threads": 1}, 2) as pool:
+        pool.ready()
+        assert len(multiprocessing.active_children()) == 2
+    assert multiprocessing.active_children() == []

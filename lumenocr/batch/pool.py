@@ -30,18 +30,30 @@ from lumenocr.batch.plan import Task, Unit
 # One OCR per worker process, built by the pool initializer: models load once per worker, not
 # once per input. Module-global because that is how a process pool hands state to its tasks.
 _WORKER_OCR = None
+# What building it raised (a model or option error): every task of the worker re-raises it.
+# An initializer that raises only breaks the pool, which would read as a crash of every input.
+_WORKER_ERROR: Exception | None = None
 
 
 def _worker_init(ocr_kwargs: dict) -> None:
-    global _WORKER_OCR
-    from lumenocr.pipeline.system import OCR
-
+    global _WORKER_OCR, _WORKER_ERROR
     _die_with_parent()
-    # Workers run the same engine as one process would ("auto": OpenVINO when installed): each
-    # has fewer threads than the machine has CPUs, so the engine leaves thread placement to the
-    # OS (see runtime/openvino.py); a pool of OpenVINO workers, measured, beat ONNX Runtime
-    # workers by 14% on 100 mixed images (docs/batch.md).
-    _WORKER_OCR = OCR(**ocr_kwargs)
+    try:
+        from lumenocr.pipeline.system import OCR
+
+        # Workers run the same engine as one process would ("auto": OpenVINO when installed):
+        # each has fewer threads than the machine has CPUs, so the engine leaves thread
+        # placement to the OS (see runtime/openvino.py); a pool of OpenVINO workers, measured,
+        # beat ONNX Runtime workers by 14% on 100 mixed images (docs/batch.md).
+        _WORKER_OCR = OCR(**ocr_kwargs)
+    except Exception as e:  # noqa: BLE001 - handed to the parent with the first task (see above)
+        _WORKER_ERROR = e
+
+
+def _worker_ready() -> None:
+    """Raise what building this worker's OCR raised, if anything."""
+    if _WORKER_ERROR is not None:
+        raise _WORKER_ERROR
 
 
 def _die_with_parent() -> None:
@@ -60,22 +72,48 @@ def _die_with_parent() -> None:
 
 
 def _worker_run(job: BatchJob, task: Task) -> list[Outcome]:
+    _worker_ready()
     return run_task(_WORKER_OCR, job, task)
 
 
-class _Pool:
+class WorkerPool:
+    """``workers`` spawned processes, each building ``OCR(**ocr_kwargs)`` as it starts.
+
+    Starting one costs no time of its own: the workers load their models while the caller
+    goes on (a command need not build a model of its own to check the options first; see
+    :meth:`ready`). Give it to :func:`run_pool` / :func:`~lumenocr.batch.run_batch`; the
+    caller closes it (``with WorkerPool(...) as pool:``).
+    """
+
     def __init__(self, ocr_kwargs: dict, workers: int):
         self.args = (ocr_kwargs, workers)
+        self.workers = workers
         self.executor = self._new()
+
+    def ready(self) -> None:
+        """Wait until a worker has built its OCR; raise the model or option error it met
+        (every worker builds the same one)."""
+        done, _ = wait(self._started, return_when=FIRST_COMPLETED)
+        next(iter(done)).result()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _new(self) -> ProcessPoolExecutor:
         ocr_kwargs, workers = self.args
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
             initargs=(ocr_kwargs,),
         )
+        # A spawning pool starts a process per submitted call while none is idle: one call per
+        # worker starts them all now, so they load their models side by side.
+        self._started = [executor.submit(_worker_ready) for _ in range(workers)]
+        return executor
 
     def restart(self, wait: bool = False) -> None:
         self.executor.shutdown(wait=wait, cancel_futures=True)
@@ -94,16 +132,21 @@ def run_pool(
     ordered: bool = True,
     recycle: int | None = None,
     window: int | None = None,
+    pool: WorkerPool | None = None,
 ) -> Iterator[tuple[Task, list[Outcome]]]:
     """Yield ``(task, outcomes)`` for every task: in task order, or as they finish when not
-    ``ordered``. Configuration and model errors raised in a worker propagate."""
+    ``ordered``. Configuration and model errors raised in a worker (building its OCR
+    included) propagate. ``pool``: workers already started (the caller closes them);
+    otherwise ``workers`` are started here and closed at the end."""
     window = window or 4 * workers
     todo = deque(enumerate(tasks))
     retry: deque[tuple[int, Task]] = deque()  # in flight when a worker died: rerun one at a time
     pending: dict[Future, tuple[int, Task, bool]] = {}  # future -> (position, task, ran alone)
     finished_early: dict[int, tuple[Task, list[Outcome]]] = {}  # reorder buffer (ordered mode)
     emit = 0  # position of the next task to yield in ordered mode
-    pool = _Pool(ocr_kwargs, workers)
+    own = pool is None
+    if pool is None:
+        pool = WorkerPool(ocr_kwargs, workers)
     generation = 0  # tasks given to the current worker processes
     try:
         while todo or retry or pending:
@@ -153,7 +196,8 @@ def run_pool(
                 yield finished_early.pop(emit)
                 emit += 1
     finally:
-        pool.close()
+        if own:
+            pool.close()
 
 
 def _died(unit: Unit) -> Outcome:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lumenocr.batch.engine import picture_stems, run_task
 from lumenocr.batch.job import BatchJob, Outcome
 from lumenocr.batch.plan import Key, Task, Unit, group_tasks, plan_units, remaining
+
+if TYPE_CHECKING:
+    from lumenocr.batch.pool import WorkerPool
 
 
 class Sink(Protocol):
@@ -72,11 +75,14 @@ def run_batch(
     done: Collection[Key] = frozenset(),
     report: Callable[[str], None] | None = None,
     advance: Callable[[int], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> BatchSummary:
     """OCR ``files`` (paths or URLs as given) and hand each record to ``sink``.
 
     With ``options.workers > 1`` each worker process builds ``OCR(**ocr_kwargs)`` once;
-    otherwise ``ocr`` (or a new ``OCR(**ocr_kwargs)``) runs here. Pages whose ``(input, page)``
+    otherwise ``ocr`` (or a new ``OCR(**ocr_kwargs)``) runs here; ``pool``: worker processes
+    already started with :class:`~lumenocr.batch.pool.WorkerPool` (used whatever the number of
+    tasks; the caller closes it). Pages whose ``(input, page)``
     key is in ``done`` are skipped (see :mod:`lumenocr.batch.resume`). Every input error is
     passed to ``report`` as ``"<input>[ (page N)]: <reason>"`` and counted; the other inputs
     are processed. ``advance(n)`` reports progress in pages. Model and configuration errors
@@ -84,7 +90,8 @@ def run_batch(
     """
     options = options or BatchOptions()
     tally = Tally(files, job, done, report, advance, ordered=options.ordered)
-    for task, outcomes in _outcomes(tally.tasks(options.split_pages), job, ocr_kwargs, options, ocr):
+    tasks = tally.tasks(options.split_pages)
+    for task, outcomes in _outcomes(tasks, job, ocr_kwargs, options, ocr, pool):
         tally.add(task.units, outcomes, sink)
     return tally.finish()
 
@@ -168,19 +175,20 @@ def _write_block(sink: Sink, records: list[dict]) -> None:
 
 
 def _outcomes(
-    tasks: list[Task], job: BatchJob, ocr_kwargs: dict, options: BatchOptions, ocr
+    tasks: list[Task], job: BatchJob, ocr_kwargs: dict, options: BatchOptions, ocr, pool
 ) -> Iterator[tuple[Task, list[Outcome]]]:
-    if options.workers > 1 and len(tasks) > 1:
+    if pool is not None or (options.workers > 1 and len(tasks) > 1):
         from lumenocr.batch.pool import run_pool
 
         yield from run_pool(
             ocr_kwargs,
             job,
             tasks,
-            options.workers,
+            pool.workers if pool is not None else options.workers,
             ordered=options.ordered,
             recycle=options.recycle,
             window=options.window,
+            pool=pool,
         )
         return
     if ocr is None:

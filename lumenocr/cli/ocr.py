@@ -7,6 +7,7 @@ in reading order; optionally a picture of each result (``--vis DIR``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -316,12 +317,13 @@ def load_options(args) -> LoadOptions:
 def run(args) -> int:
     restore = allow_large_images()  # --max-pixels decides, not Pillow's own limit and its warning
     try:
-        return _run(args)
+        with contextlib.ExitStack() as cleanup:  # worker processes end with the command
+            return _run(args, cleanup)
     finally:
         restore()
 
 
-def _run(args) -> int:
+def _run(args, cleanup: contextlib.ExitStack) -> int:
     from lumenocr.batch import BatchJob, Progress, count_pages, run_batch
     from lumenocr.batch.plan import VIDEO_EXTENSIONS, parse_shard, read_list, shard
     from lumenocr.cli import ocr_batch
@@ -393,12 +395,23 @@ def _run(args) -> int:
 
     from lumenocr.pipeline.system import OCR
 
-    ocr: OCR | None = OCR(**kwargs)  # model and option errors surface here, before any output is created
-    if options.workers > 1 or args.ray:
+    # Model and option errors surface here, before any output is created.
+    ocr: OCR | None = None
+    pool = None
+    if options.workers > 1 and not args.ray:
+        from lumenocr.batch.pool import WorkerPool
+
+        # The workers build their models side by side from now on; this process builds none
+        # (it would only check the options, and hold the workers' start back by its own load).
+        pool = cleanup.enter_context(WorkerPool(kwargs, options.workers))
+        pool.ready()
+    else:
+        ocr = OCR(**kwargs)
+    if args.ray:
         import gc
 
-        ocr = None  # it only checked the options; each worker builds its own
-        gc.collect()  # and its sessions' memory is returned before the workers start
+        ocr = None  # it only checked the options; each actor builds its own
+        gc.collect()  # and its sessions' memory is returned before the actors start
     if args.vis:
         prepare_folder(args.vis, "--vis")
     if args.srt:
@@ -419,7 +432,7 @@ def _run(args) -> int:
             else:
                 summary = run_batch(
                     files, job, kwargs, writer, options=options, ocr=ocr, done=done,
-                    report=report, advance=progress.advance,
+                    report=report, advance=progress.advance, pool=pool,
                 )  # fmt: skip
         except BrokenPipeError:  # e.g. `lumenocr ocr scans/ | head`: the reader has gone, stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
