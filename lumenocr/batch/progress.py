@@ -45,12 +45,12 @@ class Progress:
 
 def count_pages(files: list[str]) -> int:
     """Pages to process, for the progress bar (PDF page counts are cheap; TIFFs count as 1)."""
-    from lumenocr.io.pdf import pdf_page_count
-
     total = 0
     for f in files:
         n = 1
         if f.lower().endswith(".pdf") and os.path.isfile(f):
+            from lumenocr.io.pdf import pdf_page_count  # pypdfium2 loads only when a PDF comes
+
             try:
                 n = pdf_page_count(f, f)
             except InputError:

@@ -31,7 +31,10 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; with ``command`` (a sub-command name) only that sub-command
+    is registered, so running it imports its own module and no other (``lumenocr ocr`` does not
+    pay for the evaluation, training or server modules' imports)."""
     from lumenocr import __version__
 
     parser = argparse.ArgumentParser(
@@ -39,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lumenocr {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
+    names = [command] if command in SUBCOMMANDS else list(SUBCOMMANDS)
+    for module_name in (SUBCOMMANDS[n] for n in names):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
@@ -66,8 +70,15 @@ def _warnings_as_lines(command: str) -> Iterator[None]:
         warnings.showwarning = saved
 
 
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command ``argv`` names: its first word that is not an option (the top level
+    has only ``--help`` and ``--version``, which take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -392,6 +392,13 @@ def _run(args, cleanup: contextlib.ExitStack) -> int:
         args.threads if options.workers == 1 else resolve_threads(args.threads, processes=options.workers)
     )
     kwargs = ocr_kwargs(args, threads)
+    if len(files) == 1 and not files[0].lower().endswith(tuple(VIDEO_EXTENSIONS)) and not args.ray:
+        # One image, or one PDF / TIFF: the engine with the lower start-up cost may be the faster one.
+        from lumenocr.batch.plan import page_count
+        from lumenocr.runtime.factory import providers_for_job
+
+        n_pages = page_count(files[0]) or 1
+        kwargs["providers"] = providers_for_job(kwargs["providers"], kwargs["precision"], n_pages)
 
     from lumenocr.pipeline.system import OCR
 

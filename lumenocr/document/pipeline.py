@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lumenocr.errors import ConfigError
 from lumenocr.pipeline.stages import Stage, insert_stage
@@ -58,30 +59,61 @@ def orientation_available() -> bool:
     return True
 
 
-def add_document_stages(
-    stages: Sequence[Stage], options: DocumentOptions, runtime: RuntimeOptions | None = None
-) -> tuple[Stage, ...]:
-    """``stages`` (the line pipeline) with the document stages ``options`` ask for."""
-    out = tuple(stages)
-    names = [s.name for s in out]
+@dataclass(frozen=True)
+class DocumentModels:
+    """The models the document stages run (each ``None`` when its stage is off)."""
+
+    orienter: Any = None  # document.orientation.PageOrienter
+    layout: Any = None  # document.layout.LayoutDetector
+    tables: Any = None  # document.table.TableRecognizer
+
+
+def load_document_models(
+    options: DocumentOptions, runtime: RuntimeOptions | None = None, detect: bool = True
+) -> DocumentModels:
+    """Load the models ``options`` ask for (``detect``: the pipeline detects lines, the only
+    case where pages are turned). Separate from :func:`add_document_stages` so that the models
+    can load in parallel with the line pipeline's."""
     orientation = options.orientation
     if orientation is None:
         orientation = orientation_available()
-    if orientation and "detect" in names:
-        from lumenocr.document.orientation import OrientationStage, PageOrienter
+    orienter = layout = tables = None
+    if orientation and detect:
+        from lumenocr.document.orientation import PageOrienter
 
-        out = insert_stage(out, OrientationStage(PageOrienter.from_zoo(runtime=runtime)), before="detect")
+        orienter = PageOrienter.from_zoo(runtime=runtime)
+    if options.layout == "model":
+        from lumenocr.document.layout import LayoutDetector
+
+        layout = LayoutDetector.from_zoo(runtime=runtime)
+    if options.tables:
+        from lumenocr.document.table import TableRecognizer
+
+        tables = TableRecognizer.from_zoo(runtime=runtime)
+    return DocumentModels(orienter, layout, tables)
+
+
+def add_document_stages(
+    stages: Sequence[Stage],
+    options: DocumentOptions,
+    runtime: RuntimeOptions | None = None,
+    models: DocumentModels | None = None,
+) -> tuple[Stage, ...]:
+    """``stages`` (the line pipeline) with the document stages ``options`` ask for, running
+    ``models`` (loaded here when not given)."""
+    out = tuple(stages)
+    if models is None:
+        models = load_document_models(options, runtime, detect="detect" in [s.name for s in out])
+    if models.orienter is not None and "detect" in [s.name for s in out]:
+        from lumenocr.document.orientation import OrientationStage
+
+        out = insert_stage(out, OrientationStage(models.orienter), before="detect")
     if options.layout != "off":
         from lumenocr.document.blocks import LayoutStage
 
-        detector = None
-        if options.layout == "model":
-            from lumenocr.document.layout import LayoutDetector
-
-            detector = LayoutDetector.from_zoo(runtime=runtime)
-        out = insert_stage(out, LayoutStage(detector), after="order")
+        out = insert_stage(out, LayoutStage(models.layout), after="order")
     if options.tables:
-        from lumenocr.document.table import TableRecognizer, TableStage
+        from lumenocr.document.table import TableStage
 
-        out = insert_stage(out, TableStage(TableRecognizer.from_zoo(runtime=runtime)), after="layout")
+        out = insert_stage(out, TableStage(models.tables), after="layout")
     return out

@@ -92,7 +92,7 @@ class OCR:
                 f"{', '.join(sorted(DET_KNOBS))}"
             )
         runtime = RuntimeOptions(threads=threads, providers=tuple(providers), precision=precision)
-        from lumenocr.document.pipeline import DocumentOptions, add_document_stages
+        from lumenocr.document.pipeline import DocumentOptions, add_document_stages, load_document_models
 
         # Orientation turns pages before detection: nothing to turn when each input is one line.
         self.document = DocumentOptions.make(orientation if use_det else False, layout, tables)
@@ -104,7 +104,9 @@ class OCR:
         # those and can leave the process in "C" (open() would then read ASCII): restore it.
         saved_locale = locale.setlocale(locale.LC_ALL)
         try:
-            with ThreadPoolExecutor(3) as pool:
+            with ThreadPoolExecutor(4) as pool:
+                # The document models (page orientation, on by default) load beside the others.
+                docs = pool.submit(load_document_models, self.document, runtime, use_det)
                 det = (
                     pool.submit(build_detector, det_model or model, runtime, **det_knobs) if use_det else None
                 )
@@ -123,12 +125,15 @@ class OCR:
                 self.detector = det.result() if det else None
                 self.classifier = cls.result() if cls else None
                 self.recognizer = rec.result() if rec else None
+                doc_models = docs.result()
         finally:
             locale.setlocale(locale.LC_ALL, saved_locale)
         self.load_options = load_options
         #: The stages :meth:`ocr_image` runs, in order; insert document stages with
         #: :func:`lumenocr.pipeline.stages.insert_stage` (see :meth:`default_stages`).
-        self.stages: tuple[Stage, ...] = add_document_stages(self.default_stages(), self.document, runtime)
+        self.stages: tuple[Stage, ...] = add_document_stages(
+            self.default_stages(), self.document, runtime, doc_models
+        )
 
     # -- inputs -------------------------------------------------------------------------------
     def _pages(self, source) -> Generator[Page, None, None]:
