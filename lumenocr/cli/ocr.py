@@ -22,6 +22,7 @@ from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
 from lumenocr.postprocess.registry import DETECTION, build_postprocess
 from lumenocr.preprocess.det import DetPreprocess
+from lumenocr.runtime.onnx import PRECISIONS, RuntimeOptions
 from lumenocr.zoo import DEFAULT_MODEL
 
 EPILOG = """\
@@ -207,8 +208,8 @@ def register(subparsers) -> None:
     )
     perf.add_argument(
         "--precision",
-        default="f32",
-        choices=("f32", "bf16"),
+        default=RuntimeOptions.precision,
+        choices=PRECISIONS,
         help="f32 (the default: the same results on every engine) or bf16: OpenVINO computes in "
         "bfloat16 on CPUs with bf16 instructions (faster; some text may differ)",
     )

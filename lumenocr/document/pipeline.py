@@ -102,9 +102,10 @@ def add_document_stages(
     """``stages`` (the line pipeline) with the document stages ``options`` ask for, running
     ``models`` (loaded here when not given)."""
     out = tuple(stages)
+    detect = any(s.name == "detect" for s in out)
     if models is None:
-        models = load_document_models(options, runtime, detect="detect" in [s.name for s in out])
-    if models.orienter is not None and "detect" in [s.name for s in out]:
+        models = load_document_models(options, runtime, detect=detect)
+    if models.orienter is not None and detect:
         from lumenocr.document.orientation import OrientationStage
 
         out = insert_stage(out, OrientationStage(models.orienter), before="detect")

@@ -99,11 +99,7 @@ class TextDetector:
         if ratio is not None:
             polys, scores = self._detect(resize_at(self.preprocess, image, ratio))
         if pad:
-            # Back to the caller's image: shift, and keep boxes inside it.
-            for p in polys:
-                p -= np.float32(pad)
-                np.clip(p[:, 0], 0, w - 1, out=p[:, 0])
-                np.clip(p[:, 1], 0, h - 1, out=p[:, 1])
+            unpad_polygons(polys, pad, h, w)
         return DetResult(polys, scores)
 
     def _detect(self, inp: DetResized) -> tuple[list[np.ndarray], list[float]]:
@@ -120,6 +116,15 @@ def pad_with_background(image: np.ndarray, pad: int) -> np.ndarray:
     edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(-1, image.shape[2])
     color = [int(c) for c in np.median(edge, axis=0)]
     return cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=color)
+
+
+def unpad_polygons(polys: list[np.ndarray], pad: int, h: int, w: int) -> None:
+    """Move boxes found on an image padded by :func:`pad_with_background` back to the
+    ``h`` x ``w`` image it was made from (in place): shift, and keep them inside it."""
+    for p in polys:
+        p -= np.float32(pad)
+        np.clip(p[:, 0], 0, w - 1, out=p[:, 0])
+        np.clip(p[:, 1], 0, h - 1, out=p[:, 1])
 
 
 def _pre(meta) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import cast
@@ -110,15 +110,13 @@ class TextRecognizer:
         character). Tight crops need no margin: the text may run on into the padding, which is
         decoded (see :meth:`RecPreprocess.decode_width`)."""
         turned = [upright(c) for c in crops]
-        results = [r for r, _ in self.recognize([t.image for t in turned])]
+        reads = self.recognize([t.image for t in turned])
         # A tall crop is a vertical line or one tall glyph ("1", "/", "√" cut out of a form),
         # which turned reads as something else: it is read as it is too, and keeps the reading
         # the recognizer is surer of. Only tall crops are read twice.
         tall = [i for i, t in enumerate(turned) if t.vertical]
-        for i, (alt, _) in zip(tall, self.recognize([crops[i] for i in tall])):
-            if alt.score > results[i].score:
-                results[i] = alt
-        return results
+        keep_surer(self.recognize, reads, tall, [crops[i] for i in tall])
+        return [r for r, _ in reads]
 
     def recognize(
         self, crops: Sequence[np.ndarray], preprocess: RecPreprocess | None = None
@@ -260,3 +258,20 @@ def _num_classes(engine) -> int | None:
         return None
     c = shape[2]
     return c if isinstance(c, int) else None
+
+
+def keep_surer(
+    recognize: Callable[[Sequence[np.ndarray]], list[tuple[RecResult, RecGeometry]]],
+    reads: list[tuple[RecResult, RecGeometry]],
+    indices: Sequence[int],
+    alternatives: Sequence[np.ndarray],
+) -> list[int]:
+    """Read ``alternatives[k]``, another view of crop ``indices[k]`` (turned, or not), with
+    ``recognize`` (:meth:`TextRecognizer.recognize`) and put its reading into ``reads`` where
+    the recognizer is surer of it; returns the indices that took their alternative."""
+    taken = []
+    for i, alt in zip(indices, recognize(alternatives), strict=True):
+        if alt[0].score > reads[i][0].score:
+            reads[i] = alt
+            taken.append(i)
+    return taken

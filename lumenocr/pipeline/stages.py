@@ -27,7 +27,7 @@ from lumenocr.errors import ConfigError
 from lumenocr.pipeline.cls import TextClassifier
 from lumenocr.pipeline.crop import Crop, crop_region, upright
 from lumenocr.pipeline.det import TextDetector
-from lumenocr.pipeline.rec import TextRecognizer
+from lumenocr.pipeline.rec import TextRecognizer, keep_surer
 from lumenocr.pipeline.words import word_boxes
 from lumenocr.postprocess.order import reading_order
 from lumenocr.results import Block, OCRResult, TextLine, Word
@@ -179,10 +179,9 @@ class RecognizeStage:
             # text is smallest (a 7-pixel line of a thumbnail). A turned line is read both
             # ways and keeps the reading the recognizer is surer of; upside-down text reads
             # better turned, so it stays turned. Costs a second read of the turned lines only.
-            back = [crops[i].rotate_180() for i in turned]
-            for i, crop, alt in zip(turned, back, self.recognizer.recognize([c.image for c in back])):
-                if alt[0].score > recs[i][0].score:
-                    crops[i], angles[i], recs[i] = crop, 0, alt
+            back = {i: crops[i].rotate_180() for i in turned}
+            for i in keep_surer(self.recognizer.recognize, recs, turned, [c.image for c in back.values()]):
+                crops[i], angles[i] = back[i], 0
         lines: list[TextLine] = []
         for poly, dscore, crop, angle, (rec, geo) in zip(polys, det_scores, crops, angles, recs):
             if rec.score < self.text_score or not rec.text.strip():

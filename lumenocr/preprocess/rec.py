@@ -93,7 +93,7 @@ class RecPreprocess:
         if self.width_steps > 0:  # a power-of-two step: 1/8 of the octave w lies in, by default
             step = max(m, 2 ** int(math.log2(w)) // self.width_steps)
             # The last bucket below max_width reaches up to the cap itself.
-            w = math.ceil(w / step) * step if math.ceil(w / step) * step <= self.max_width else self.max_width
+            w = min(math.ceil(w / step) * step, self.max_width)
         w = int(math.ceil(w / m) * m)
         # Rounding up must not break the max_width cap (when max_width is not a multiple of m).
         return w if w <= self.max_width else max(m, self.max_width // m * m)

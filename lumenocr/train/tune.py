@@ -71,7 +71,7 @@ def tune_on_images(
     ``images`` may be a generator: each is pre-processed and run once, and only its probability
     map is kept.
     """
-    from lumenocr.pipeline.det import pad_with_background
+    from lumenocr.pipeline.det import pad_with_background, unpad_polygons
 
     maps = []
     for image in images:
@@ -87,10 +87,7 @@ def tune_on_images(
         for s, (prob, shape, pad, (h, w)) in zip(samples, maps, strict=True):
             polys, conf = post(prob, shape)
             if pad:
-                for q in polys:
-                    q -= np.float32(pad)
-                    np.clip(q[:, 0], 0, w - 1, out=q[:, 0])
-                    np.clip(q[:, 1], 0, h - 1, out=q[:, 1])
+                unpad_polygons(polys, pad, h, w)
             preds.append(
                 PredSample(s.image_path, polygons=list(polys), texts=[""] * len(polys), scores=list(conf))
             )
