@@ -63,6 +63,10 @@ class OptimizerConfig:
     betas: tuple[float, float] = (0.9, 0.999)
     clip_grad_norm: float | None = None
     freeze: list[str] = field(default_factory=list)  # parameter-name prefixes, e.g. ["backbone"]
+    # Batch-norm layers normalise with their running statistics in training too, and keep them:
+    # fine-tuning on a small batch of one domain would otherwise replace statistics the model
+    # learnt on far more data (mmcv's norm_eval). Their scale and shift still train.
+    freeze_norm_stats: bool = False
     lr_mult: dict[str, float] = field(default_factory=dict)  # prefix -> LR multiplier
 
     def __post_init__(self) -> None:

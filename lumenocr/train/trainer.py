@@ -247,6 +247,14 @@ class Trainer:
         if g.checkpoint:
             self.resume(g.checkpoint)
         self.ddp_model: torch.nn.Module = self.model
+        self._norm_layers = [
+            m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+        ]
+        if self.cfg.optimizer.freeze_norm_stats:
+            log.info(
+                "optimizer.freeze_norm_stats: %d batch-norm layers keep their statistics",
+                len(self._norm_layers),
+            )
         if self.dist.world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
@@ -644,6 +652,9 @@ class Trainer:
 
     def _train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        if self.cfg.optimizer.freeze_norm_stats:  # every step: evaluation switches modes back
+            for m in self._norm_layers:
+                m.eval()
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
             out = self.ddp_model(batch["image"])
         losses = self.loss_fn(out.float(), batch)
