@@ -39,8 +39,13 @@ def evaluate(task: str, gt: str, work: Path, tag: str, *extra: str) -> dict:
     return json.loads(out.read_text())["metrics"]
 
 
-def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool) -> dict:
-    """Pick thresholds on ``val`` and write them into ``onnx``'s metadata; returns the best row.
+RAW_GRID = ((0.2, 0.3, 0.4, 0.5), (0.4, 0.5, 0.6, 0.7), (1.2, 1.3, 1.5, 1.7, 2.0))
+WORD_GRID = ((0.3, 0.4, 0.5), (0.4, 0.5), (1.2, 1.4, 1.6))
+
+
+def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool, sizes: list[int]) -> dict:
+    """Pick thresholds (and with ``sizes``, the detection resolution) on ``val`` and write them
+    into ``onnx``'s metadata; returns the best row.
 
     ``words``: score each setting on the pipeline's word boxes (shipped recognizer), the figure
     the table reports, instead of on the detector's own boxes."""
@@ -51,16 +56,19 @@ def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool) -> d
     from lumenocr.runtime.metadata import ModelMeta, write_onnx_metadata
     from lumenocr.train.tune import tune_db_thresholds
 
-    cache = work / f"tune_{tag}{'_words' if words else ''}.json"
+    cache = work / f"tune_{tag}{'_words' if words else ''}{''.join(f'_{n}' for n in sizes)}.json"
     if cache.is_file():
         return json.loads(cache.read_text())[0]
     reader = OCR(words=True, threads=1) if words else None
-    rows = tune_db_thresholds(TextDetector.from_onnx(str(onnx_path)), val, reader=reader)
+    rows = tune_db_thresholds(
+        TextDetector.from_onnx(str(onnx_path)), val, reader=reader, limit_side_len=sizes
+    )
     best = rows[0]
     props = {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
     meta = ModelMeta.from_metadata(props, str(onnx_path))
     assert meta is not None
     meta.postprocess.update(thresh=best.thresh, box_thresh=best.box_thresh, unclip_ratio=best.unclip_ratio)
+    meta.preprocess.update(limit_side_len=best.limit_side_len)
     write_onnx_metadata(str(onnx_path), meta)
     cache.write_text(json.dumps([r.__dict__ for r in rows], indent=1))
     return best.__dict__
@@ -77,6 +85,11 @@ def main() -> None:
         "--det-val-words",
         action="store_true",
         help="choose the thresholds by word-level hmean on --det-val (whole pipeline, shipped recognizer)",
+    )
+    ap.add_argument(
+        "--det-sizes",
+        default="",
+        help="also choose the detection resolution (limit_side_len) on --det-val among these, e.g. 960,1280",
     )
     ap.add_argument("--funsd-crops", help="rec label file of FUNSD word crops (lumenocr data crops)")
     ap.add_argument("--xfund-crops", help="rec label file of XFUND segment crops (lumenocr data crops)")
@@ -103,7 +116,8 @@ def main() -> None:
     zoo = ["--model", "ppocrv6-small"]
     if "det" in files:
         if args.det_val:
-            f = tuned_det(files["det"], args.det_val, work, "finetuned", args.det_val_words)
+            sizes = [int(n) for n in args.det_sizes.split(",") if n]
+            f = tuned_det(files["det"], args.det_val, work, "finetuned", args.det_val_words, sizes)
             out += [f"Fine-tuned detector's thresholds, chosen on {args.det_val}: {f}", ""]
         s_raw = evaluate("det", ic15, work, "det_shipped", *zoo)
         f_raw = evaluate("det", ic15, work, "det_finetuned", "--det-model", str(files["det"]))

@@ -42,7 +42,8 @@ def _evaluate(label: Path, predict) -> float:
 
 
 def test_each_setting_scores_what_the_detector_returns_page_aware_pass_included(tmp_path):
-    """Dense form pages take the detector's second, finer pass: the search must score it too."""
+    """Dense form pages take the detector's second, finer pass: the search must score it too,
+    at every resolution it tries."""
     from lumenocr.metrics.predictions import PredSample
     from lumenocr.pipeline.build import build_detector
     from lumenocr.runtime.onnx import RuntimeOptions
@@ -50,11 +51,21 @@ def test_each_setting_scores_what_the_detector_returns_page_aware_pass_included(
 
     label = _subset("xfund_zh_train_30", 2, tmp_path)
     detector = build_detector("ppocrv6-small", RuntimeOptions(threads=1, providers=("cpu",)))
-    rows = tune_db_thresholds(detector, label, thresh=(0.3,), box_thresh=(0.6,), unclip_ratio=(1.5, 2.0))
-    assert len(rows) == 2
+    rows = tune_db_thresholds(
+        detector, label, thresh=(0.3,), box_thresh=(0.6,), unclip_ratio=(1.5, 2.0), limit_side_len=(960, 1280)
+    )
+    assert sorted((r.unclip_ratio, r.limit_side_len) for r in rows) == [
+        (1.5, 960),
+        (1.5, 1280),
+        (2.0, 960),
+        (2.0, 1280),
+    ]
     for row in rows:
         det = detector.with_options(
-            thresh=row.thresh, box_thresh=row.box_thresh, unclip_ratio=row.unclip_ratio
+            thresh=row.thresh,
+            box_thresh=row.box_thresh,
+            unclip_ratio=row.unclip_ratio,
+            limit_side_len=row.limit_side_len,
         )
 
         def predict(name, image, det=det):

@@ -33,6 +33,7 @@ class ThresholdScore:
     thresh: float
     box_thresh: float
     unclip_ratio: float
+    limit_side_len: int  # the detection resolution the setting ran at
     hmean: float
     precision: float
     recall: float
@@ -51,15 +52,17 @@ def tune_db_thresholds(
     unclip_ratio: Sequence[float] = UNCLIP_RATIO,
     limit: int | None = None,
     reader: OCR | None = None,
+    limit_side_len: Sequence[int] = (),
 ) -> list[ThresholdScore]:
     """Detection hmean of every setting on ``label_file``'s images, best first (word boxes of
-    the whole pipeline with ``reader``: see :func:`tune_on_images`)."""
+    the whole pipeline with ``reader``, other resolutions with ``limit_side_len``: see
+    :func:`tune_on_images`)."""
     from lumenocr.io.sources import load_image
 
     samples: list[DetSample] = read_det_labels(label_file)[:limit]
     paths = [resolve_image(label_file, s.image_path) for s in samples]  # all listed images exist
     images = (load_image(p) for p in paths)  # read as `lumenocr eval` reads them
-    return tune_on_images(detector, samples, images, thresh, box_thresh, unclip_ratio, reader)
+    return tune_on_images(detector, samples, images, thresh, box_thresh, unclip_ratio, reader, limit_side_len)
 
 
 def tune_on_images(
@@ -70,6 +73,7 @@ def tune_on_images(
     box_thresh: Sequence[float] = BOX_THRESH,
     unclip_ratio: Sequence[float] = UNCLIP_RATIO,
     reader: OCR | None = None,
+    limit_side_len: Sequence[int] = (),
 ) -> list[ThresholdScore]:
     """Best-first scores of every setting for ``detector`` on ``images`` (ground truth ``samples``).
 
@@ -78,16 +82,19 @@ def tune_on_images(
     ``reader`` (an :class:`~lumenocr.OCR` built with ``words=True``) each setting runs the whole
     pipeline with ``detector`` in place of the reader's and scores its word boxes, as
     ``lumenocr eval det --words`` does: use it when the labels are words and the model finds lines.
+    ``limit_side_len`` adds the detection resolution to the search (default: the detector's own):
+    a detector fine-tuned on crops at the images' own scale may read them best near that scale.
 
     ``images`` may be a generator: the network runs once per image and resolution, whatever the
     number of settings, and only one image's outputs are held at a time.
     """
-    grid = list(itertools.product(thresh, box_thresh, unclip_ratio))
-    preds: dict[tuple[float, float, float], list[PredSample]] = {g: [] for g in grid}
+    sides = tuple(limit_side_len) or (detector.preprocess.limit_side_len,)
+    grid = list(itertools.product(thresh, box_thresh, unclip_ratio, sides))
+    preds: dict[tuple, list[PredSample]] = {g: [] for g in grid}
     for s, image in zip(samples, images, strict=True):
         base = TextDetector(_MemoEngine(detector.engine), detector.preprocess, detector.postprocess)
         for g in grid:
-            det = base.with_options(thresh=g[0], box_thresh=g[1], unclip_ratio=g[2])
+            det = base.with_options(thresh=g[0], box_thresh=g[1], unclip_ratio=g[2], limit_side_len=g[3])
             preds[g].append(_predict(det, image, s.image_path, reader))
     scores = []
     for g in grid:
