@@ -39,10 +39,6 @@ def evaluate(task: str, gt: str, work: Path, tag: str, *extra: str) -> dict:
     return json.loads(out.read_text())["metrics"]
 
 
-RAW_GRID = ((0.2, 0.3, 0.4, 0.5), (0.4, 0.5, 0.6, 0.7), (1.2, 1.3, 1.5, 1.7, 2.0))
-WORD_GRID = ((0.3, 0.4, 0.5), (0.4, 0.5), (1.2, 1.4, 1.6))
-
-
 def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool, sizes: list[int]) -> dict:
     """Pick thresholds (and with ``sizes``, the detection resolution) on ``val`` and write them
     into ``onnx``'s metadata; returns the best row.
