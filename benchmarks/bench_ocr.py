@@ -11,8 +11,11 @@ warm-up call. Accuracy uses lumenocr.metrics on the same images for every system
 Writes benchmarks/results/ocr_benchmark.md (the table) and .json (all figures).
 RapidOCR is the peer with the same PP-OCRv6 small weights; Tesseract 5 (Debian packages
 tesseract-ocr, -eng, -chi-sim) is the classical baseline. Systems: lumenocr (defaults),
-lumenocr-ort, lumenocr-openvino, lumenocr-bf16 (OpenVINO in bfloat16), lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from
-`lumenocr quantize`), rapidocr (ONNX Runtime), rapidocr-openvino, tesseract.
+lumenocr-ort, lumenocr-openvino, lumenocr-f32 (OpenVINO in exact f32), lumenocr-bf16 (OpenVINO in bfloat16),
+lumenocr-bf16-det / -rec / -clsrec / -detrec (bf16 in those models only),
+lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from `lumenocr quantize`), rapidocr (ONNX Runtime),
+rapidocr-openvino, tesseract. The results say which engine and precision each lumenocr system
+resolved to (its default precision "auto" is bf16 on OpenVINO where the CPU computes it natively).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ REC_SET = "icdar2015_rec_test"
 
 # ----------------------------------------------------------------------------- workers
 class LumenWorker:
-    """lumenocr at its defaults (``providers`` "auto": OpenVINO when installed)."""
+    """lumenocr at its defaults (``providers`` "auto": OpenVINO when installed; ``precision``
+    "auto": bf16 there when the CPU computes it natively)."""
 
     options: dict = {}
 
@@ -64,6 +68,13 @@ class LumenWorker:
 
         return self.ocr.recognize_crops([cv2.imread(path)])[0].text
 
+    def engines(self) -> str:
+        """What ran: ``openvino bf16`` when every model runs the same, else per model."""
+        engines = self.ocr.engines()
+        if len(set(engines.values())) == 1:
+            return next(iter(engines.values()))
+        return "; ".join(f"{part} {e}" for part, e in engines.items())
+
 
 class LumenOrtWorker(LumenWorker):
     """lumenocr on ONNX Runtime (fp32)."""
@@ -72,9 +83,15 @@ class LumenOrtWorker(LumenWorker):
 
 
 class LumenOpenVinoWorker(LumenWorker):
-    """lumenocr on OpenVINO (fp32), asked for by name."""
+    """lumenocr on OpenVINO, asked for by name (precision "auto")."""
 
     options = {"providers": ("openvino",)}
+
+
+class LumenF32Worker(LumenWorker):
+    """lumenocr on OpenVINO in exact f32 (``precision="f32"``: ONNX Runtime's maps and text)."""
+
+    options = {"providers": ("openvino",), "precision": "f32"}
 
 
 class LumenBf16Worker(LumenWorker):
@@ -82,6 +99,26 @@ class LumenBf16Worker(LumenWorker):
     OpenVINO engine does by default on CPUs with bf16 instructions."""
 
     options = {"precision": "bf16"}
+
+
+class LumenMixedWorker(LumenWorker):
+    """lumenocr on OpenVINO in f32 with the models in ``bf16_parts`` computing in bf16 (their
+    engines taken from a bf16 build): which model's bf16 error costs accuracy."""
+
+    options = {"providers": ("openvino",), "precision": "f32"}
+    bf16_parts: tuple[str, ...] = ()
+
+    def __init__(self, threads: int, model: str, int8_dir: str = ""):
+        super().__init__(threads, model, int8_dir)
+        from lumenocr import OCR
+
+        bf16 = OCR(model=model, threads=threads, providers=("openvino",), precision="bf16")
+        for part in self.bf16_parts:
+            getattr(self.ocr, part).engine = getattr(bf16, part).engine
+
+
+def _mixed(*parts: str) -> type[LumenMixedWorker]:
+    return type("LumenMixedWorker_" + "_".join(parts), (LumenMixedWorker,), {"bf16_parts": parts})
 
 
 class LumenInt8Worker(LumenWorker):
@@ -199,6 +236,12 @@ WORKERS = {
     "lumenocr": LumenWorker,
     "lumenocr-ort": LumenOrtWorker,
     "lumenocr-openvino": LumenOpenVinoWorker,
+    "lumenocr-f32": LumenF32Worker,
+    # bf16 in some models only (the others f32):
+    "lumenocr-bf16-det": _mixed("detector"),
+    "lumenocr-bf16-rec": _mixed("recognizer"),
+    "lumenocr-bf16-clsrec": _mixed("classifier", "recognizer"),
+    "lumenocr-bf16-detrec": _mixed("detector", "recognizer"),
     "lumenocr-bf16": LumenBf16Worker,
     "lumenocr-int8": LumenInt8Worker,
     "lumenocr-int8-ort": LumenInt8OrtWorker,
@@ -213,6 +256,10 @@ def worker_main(system: str, threads: int, model: str, int8_dir: str) -> None:
     w = WORKERS[system](threads, model, int8_dir)
     for raw in sys.stdin:
         req = json.loads(raw)
+        if req["kind"] == "engines":
+            engines = getattr(w, "engines", None)
+            print(json.dumps({"engines": engines() if engines else None}), flush=True)
+            continue
         if req["kind"] == "rss":
             self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -373,7 +420,7 @@ def run(args, on_set_done=None) -> dict:
     from lumenocr.io.labels import read_det_labels, read_rec_labels, resolve_image
 
     systems = args.systems.split(",")
-    report: dict = {"sets": {}, "rss_mb": {}}
+    report: dict = {"sets": {}, "rss_mb": {}, "engines": {}}
     workers: dict[str, Worker] = {}
     try:
         for name in args.datasets.split(","):
@@ -398,6 +445,10 @@ def run(args, on_set_done=None) -> dict:
 
             for s in systems:  # warm-up, not timed
                 _ask_or_record(name, workers[s], outputs[s], failed, kind=kind, path=paths[0], lang=lang)
+                if s not in failed and s not in report["engines"]:
+                    reply = _ask_or_record(name, workers[s], outputs[s], failed, kind="engines")
+                    if reply is not None and reply["engines"]:
+                        report["engines"][s] = reply["engines"]
             t0 = time.time()
             for i, path in enumerate(paths):
                 order = systems[i % len(systems) :] + systems[: i % len(systems)]  # rotate who goes first
@@ -511,8 +562,10 @@ def write_markdown(report: dict, args, path: Path) -> None:
                 f"{fmt(r.get('page_cer'), True)} | {fmt(r.get('page_cer_nospace'), True)} | {fmt(r.get('page_wer'), True)} | {fmt(r.get('rec_accuracy'), True)} | "
                 f"{r['median_ms']:.0f} | {r['images_per_s']:.2f} | {fmt(r.get('peak_rss_mb'))} |"
             )
-    lines += ["", "| system | peak RSS MB (all sets) |", "|---|---|"]
-    lines += [f"| {s} | {v:.0f} |" for s, v in report["rss_mb"].items()]
+    lines += ["", "| system | engine, precision (as resolved) | peak RSS MB (all sets) |", "|---|---|---|"]
+    lines += [
+        f"| {s} | {report.get('engines', {}).get(s, '-')} | {v:.0f} |" for s, v in report["rss_mb"].items()
+    ]
     # Every lumenocr configuration against every RapidOCR one, from the same interleaved run.
     ours = [s for s in report["rss_mb"] if s.startswith("lumenocr")]
     peers = [s for s in report["rss_mb"] if s.startswith("rapidocr")]

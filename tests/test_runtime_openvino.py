@@ -1,4 +1,6 @@
-"""The OpenVINO engine gives the maps and text ONNX Runtime gives, on the same zoo files.
+"""The OpenVINO engine gives the maps and text ONNX Runtime gives, on the same zoo files, at
+``precision="f32"`` (pinned: ``"auto"`` and ``"bf16"`` compute in bf16 on CPUs that have it,
+see test_precision_choice).
 
 Runs when the ``openvino`` package is installed (scripts/install.sh installs the extra).
 """
@@ -48,7 +50,8 @@ def test_det_maps_match_onnxruntime_across_shapes():
 
     path = zoo_path("det")
     ort_e = OnnxEngine(path, RuntimeOptions(threads=1))
-    ov_e = OpenVinoEngine(path, RuntimeOptions(threads=1))
+    ov_e = OpenVinoEngine(path, RuntimeOptions(threads=1, precision="f32"))
+    assert (ov_e.kind, ov_e.precision) == ("openvino", "f32")
     img = page()
     # Several sizes through ONE compiled model: dynamic shapes, no per-image recompilation.
     for side in (320, 640, 480, 640):
@@ -73,7 +76,7 @@ def test_rec_outputs_match_and_engine_is_thread_safe():
     batches = [pre(crops[i : i + 2]) for i in range(0, len(crops), 2)]
     rec_path = zoo_path("rec")
     ort_e = OnnxEngine(rec_path, RuntimeOptions(threads=1))
-    ov_e = OpenVinoEngine(rec_path, RuntimeOptions(threads=1, streams=2))
+    ov_e = OpenVinoEngine(rec_path, RuntimeOptions(threads=1, streams=2, precision="f32"))
     assert ov_e.output_shape[2] == ort_e.output_shape[2]
     assert ov_e.file_meta is not None and ov_e.file_meta.characters == ort_e.file_meta.characters
     expected = [ort_e(b) for b in batches]
@@ -101,8 +104,8 @@ def test_ocr_text_is_the_same_on_both_engines():
 
     img = page()
     try:
-        a = OCR(providers=("cpu",), threads=1)(img)
-        b = OCR(providers=("openvino",), threads=1)(img)
+        a = OCR(providers=("cpu",), threads=1)(img)  # "auto" precision is f32 on ONNX Runtime
+        b = OCR(providers=("openvino",), threads=1, precision="f32")(img)
     except ModelNotFoundError as e:
         pytest.skip(str(e))
     assert [ln.text for ln in a.lines] == [ln.text for ln in b.lines]
@@ -156,21 +159,49 @@ def test_building_the_pipeline_leaves_the_locale_alone():
 def test_precision_choice():
     import openvino as ov
 
+    from lumenocr.runtime.openvino import native_precision
+
     rec = zoo_path("rec")
-    f32 = OpenVinoEngine(rec, RuntimeOptions(threads=1))
-    assert str(f32.compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
+    core = ov.Core()
+    # What OpenVINO's CPU device computes in by default here: "auto" must take exactly that.
+    device = core.get_property("CPU", "INFERENCE_PRECISION_HINT")
+    native = "bf16" if device == ov.Type.bf16 else "f32"
+    assert native_precision() == native
+    auto = OpenVinoEngine(rec, RuntimeOptions(threads=1, precision="auto"))
+    assert (auto.kind, auto.precision) == ("openvino", native)
+    assert auto.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name() == native
+    # f32 asked for is f32 on every CPU, set explicitly rather than left to the device default.
+    f32 = OpenVinoEngine(rec, RuntimeOptions(threads=1, precision="f32"))
+    assert f32.precision == "f32"
+    assert f32.compiled.get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
     bf16 = OpenVinoEngine(rec, RuntimeOptions(threads=1, precision="bf16"))
-    has_bf16 = "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-    want = "bfloat16" if has_bf16 else "float32"  # a CPU without bf16 instructions stays in f32
-    assert str(bf16.compiled.get_property("INFERENCE_PRECISION_HINT")) == f"<Type: '{want}'>"
+    has_bf16 = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    want = "bf16" if has_bf16 else "f32"  # a CPU without bf16 instructions stays in f32
+    assert bf16.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name() == want
+    assert bf16.precision == want  # the engine reports what runs, not what was asked
     x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 48, 320)).astype(np.float32)
-    a, b = f32(x), bf16(x)
+    a, b, c = f32(x), bf16(x), auto(x)
     assert (
-        a.shape == b.shape
+        a.shape == b.shape == c.shape
         and np.allclose(a.sum(-1), 1.0, atol=1e-2)
         and np.allclose(b.sum(-1), 1.0, atol=2e-2)
     )
+    # Where the device computes bf16, "auto" really runs it (outputs move off f32's).
+    assert (float(np.abs(c - a).max()) > 1e-3) == (native == "bf16")
     with pytest.raises(ConfigError, match="needs the OpenVINO engine"):
         OnnxEngine(rec, RuntimeOptions(threads=1, precision="bf16"))
     with pytest.raises(ConfigError, match="precision must be one of"):
         RuntimeOptions(precision="fp8")
+
+
+def test_default_pipeline_reports_what_auto_resolved_to():
+    from lumenocr import OCR
+    from lumenocr.runtime.openvino import native_precision
+
+    try:
+        ocr = OCR(threads=1, precision="auto")  # providers "auto" (OpenVINO, installed here)
+        exact = OCR(threads=1)  # the default precision, f32
+    except ModelNotFoundError as e:
+        pytest.skip(str(e))
+    assert ocr.engines() == dict.fromkeys(("det", "cls", "rec"), f"openvino {native_precision()}")
+    assert exact.engines() == dict.fromkeys(("det", "cls", "rec"), "openvino f32")

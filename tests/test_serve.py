@@ -30,6 +30,7 @@ pytest.importorskip("prometheus_client")
 
 from serve_helpers import LiveServer, free_port  # noqa: E402
 
+from lumenocr.errors import ConfigError  # noqa: E402
 from lumenocr.serve.app import create_app  # noqa: E402
 from lumenocr.serve.config import ServeConfig  # noqa: E402
 
@@ -560,9 +561,16 @@ def test_rapidocr_api_shape(base):
 
 
 # --- operations -------------------------------------------------------------------------------
-def test_health_docs_and_metrics(base):
+def test_health_docs_and_metrics(base, ocr):
     assert base.get("/healthz").json() == {"status": "ok"}
-    assert base.get("/readyz").json() == {"status": "ready"}
+    # /readyz says what providers / precision resolved to: the engines the shared OCR runs.
+    ready = base.get("/readyz").json()
+    assert ready == {"status": "ready", "engines": ocr.engines()}
+    assert set(ready["engines"]) == {"det", "cls", "rec"}
+    assert ServeConfig(precision="bf16").ocr_kwargs(2)["precision"] == "bf16"
+    assert "precision" not in ServeConfig().ocr_kwargs(2)  # the library default
+    with pytest.raises(ConfigError, match="precision must be one of"):
+        ServeConfig(precision="fp16")
     assert "swagger" in base.get("/docs").text.lower()
     spec = base.get("/openapi.json").json()
     for path in ("/v1/ocr", "/v1/det", "/v1/rec", "/v1/cls", "/ocr", "/healthz", "/readyz", "/metrics"):

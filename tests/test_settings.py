@@ -87,6 +87,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("ServeConfig", "cls_model"): "cls.onnx",
     ("ServeConfig", "dictionary"): "keys.txt",
     ("ServeConfig", "providers"): ("cuda", "cpu"),
+    ("ServeConfig", "precision"): "f32",
     ("ServeConfig", "threads"): 2,
     ("ServeConfig", "orientation"): False,
     ("ServeConfig", "layout"): "columns",

@@ -210,8 +210,9 @@ def register(subparsers) -> None:
         "--precision",
         default=RuntimeOptions.precision,
         choices=PRECISIONS,
-        help="f32 (the default: the same results on every engine) or bf16: OpenVINO computes in "
-        "bfloat16 on CPUs with bf16 instructions (faster; some text may differ)",
+        help="f32 (the default: the same results on every engine); bf16: OpenVINO computes in "
+        "bfloat16 on CPUs with bf16 instructions (faster; some text differs); auto: bf16 where the "
+        "engine computes it natively, else f32",
     )
     p.set_defaults(func=run)
 

@@ -23,6 +23,7 @@ examples:
 
 
 def register(subparsers) -> None:
+    from lumenocr.runtime.onnx import PRECISIONS
     from lumenocr.serve.config import ServeConfig
 
     d = ServeConfig()
@@ -59,6 +60,11 @@ def register(subparsers) -> None:
         "--providers",
         metavar="LIST",
         help="engine / execution providers in order of preference, as for `lumenocr ocr` (default: auto)",
+    )
+    models.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="inference precision, as for `lumenocr ocr` (default: f32; /readyz says what runs)",
     )
     models.add_argument(
         "--threads",
@@ -170,6 +176,7 @@ def config_from_args(args):
         providers=tuple(s.strip() for s in args.providers.split(",") if s.strip())
         if args.providers
         else None,
+        precision=args.precision,
         threads=args.threads,
         orientation=args.orientation,
         layout=args.layout or ("model" if args.tables else "off"),

@@ -52,8 +52,10 @@ class OCR:
     its model is installed), ``layout=True`` groups lines into ordered layout blocks
     (``"columns"``: from white space, no model), ``tables=True`` reads table structure.
 
-    ``precision="bf16"`` lets the OpenVINO engine compute in bfloat16 on CPUs that have it
-    (faster; text may differ slightly from f32, see :class:`RuntimeOptions`).
+    ``precision``: ``"f32"`` (the default) gives the same maps and text on every engine;
+    ``"bf16"`` lets the OpenVINO engine compute in bfloat16 on CPUs that have it (faster; some
+    text differs); ``"auto"`` is bf16 where the engine computes it natively, else f32 (see
+    :class:`RuntimeOptions`). :meth:`engines` says what runs.
 
     ``model`` names a zoo model; ``det_model`` / ``rec_model`` / ``cls_model`` override one
     part with another zoo name or an ONNX file path; ``dictionary`` a keys file for a
@@ -134,6 +136,17 @@ class OCR:
         self.stages: tuple[Stage, ...] = add_document_stages(
             self.default_stages(), self.document, runtime, doc_models
         )
+
+    def engines(self) -> dict[str, str]:
+        """The engine and precision each model runs on, e.g. ``{"det": "openvino bf16", ...}``:
+        what ``providers`` and ``precision`` resolved to on this machine."""
+        out = {}
+        for part, predictor in (("det", self.detector), ("cls", self.classifier), ("rec", self.recognizer)):
+            if predictor is not None:
+                engine = predictor.engine
+                kind = getattr(engine, "kind", type(engine).__name__)
+                out[part] = f"{kind} {getattr(engine, 'precision', 'f32')}"
+        return out
 
     # -- inputs -------------------------------------------------------------------------------
     def _pages(self, source) -> Generator[Page, None, None]:

@@ -37,3 +37,7 @@ class FileEngine(Engine, Protocol):
     #: Dimensions as ints, dynamic ones as names.
     input_shape: list
     output_shape: list
+    #: Which engine runs the file (``"onnxruntime"`` or ``"openvino"``) and the precision it
+    #: computes in (``"f32"`` or ``"bf16"``: what ``RuntimeOptions.precision`` resolved to).
+    kind: str
+    precision: str

@@ -38,17 +38,18 @@ def engine_kind(options: RuntimeOptions) -> str:
 #: installed. OpenVINO's faster inference is paid for up front (its import, ~0.3 s of CPU, and
 #: the kernels it prepares for every new input shape), which one page never earns back:
 #: ``lumenocr ocr one.jpg`` measured ~0.15 s faster on ONNX Runtime on a quiet machine and
-#: several times faster on a busy one (docs/performance.md). At f32 both engines give the same text.
+#: several times faster on a busy one (docs/performance.md). At f32 both engines give the same
+#: text; precision ``"auto"`` resolves to f32 on ONNX Runtime, its only CPU precision.
 ONE_SHOT_PAGES = 1
 
 
 def providers_for_job(providers: tuple[str, ...], precision: str, pages: int) -> tuple[str, ...]:
     """The providers to run a job of ``pages`` pages with: the default ``("auto",)`` becomes
-    ONNX Runtime for a one-shot job (see :data:`ONE_SHOT_PAGES`) at f32; anything the user
-    chose, and bf16 (which needs OpenVINO), is kept."""
+    ONNX Runtime for a one-shot job (see :data:`ONE_SHOT_PAGES`) at precision ``"auto"`` or
+    ``"f32"`` (then f32); anything the user chose, and bf16 (which needs OpenVINO), is kept."""
     if (
         tuple(p.lower() for p in providers) == ("auto",)
-        and precision == "f32"
+        and precision in ("auto", "f32")
         and 0 < pages <= ONE_SHOT_PAGES
     ):
         return ("cpu",)

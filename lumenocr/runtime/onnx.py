@@ -25,8 +25,9 @@ PROVIDER_ALIASES = {
 }
 
 
-#: Inference precisions (RuntimeOptions.precision).
-PRECISIONS = ("f32", "bf16")
+#: Inference precisions (RuntimeOptions.precision): ``"f32"`` (the default), ``"bf16"``, and
+#: ``"auto"``: bf16 where the engine computes it natively, f32 elsewhere.
+PRECISIONS = ("auto", "f32", "bf16")
 
 #: Provider names that choose an engine rather than an ONNX Runtime execution provider.
 ENGINE_NAMES = ("auto", "openvino")
@@ -64,10 +65,15 @@ class RuntimeOptions:
     parallel (ONNX Runtime sessions allow that anyway; OpenVINO needs one stream each).
     mem_arena: ORT's CPU arena keeps peak allocations; off by default since OCR inputs
     change shape on every call, which makes the arena grow without reuse.
-    precision: ``"f32"`` (the default: every engine gives the same maps, within 1e-3, and the
-    same text) or ``"bf16"``: the OpenVINO engine computes in bfloat16 where the CPU has
-    bf16 instructions (AVX512-BF16, AMX), faster but with maps ~0.1 apart and some text
-    different; ONNX Runtime has no bf16 CPU path, so ``"bf16"`` needs OpenVINO.
+    precision: ``"f32"`` (the default) computes in f32 on every engine: the same maps within
+    1e-3 and the same text everywhere. ``"bf16"`` asks for bfloat16 (OpenVINO only: ONNX
+    Runtime has no bf16 CPU path; on a CPU without bf16 instructions OpenVINO runs f32).
+    ``"auto"`` is bf16 on the OpenVINO engine when the CPU computes it natively (AVX512-BF16,
+    AMX: OpenVINO's own default there, and what RapidOCR's OpenVINO engine runs) and f32
+    everywhere else, ONNX Runtime included. bf16 reads a page 1.3-1.5x faster on such CPUs
+    but moves detection maps by up to ~0.1: on all 500 ICDAR 2015 test images it cost 0.6
+    point of word-level detection hmean and 0.9 of end-to-end (docs/performance.md), which is
+    why f32 stays the default. Engines report what they run in their ``precision`` attribute.
     """
 
     threads: int | None = None
@@ -137,7 +143,7 @@ class OnnxEngine:
         self.name = name or str(path)
         if not path.is_file():
             raise ModelError(f"model file not found: {path}")
-        if options.precision != "f32":
+        if options.precision == "bf16":
             raise ConfigError(
                 f"precision {options.precision!r} needs the OpenVINO engine (ONNX Runtime computes in f32 on "
                 "CPUs): install lumenocr[openvino] and use providers auto or openvino, or precision f32"
@@ -176,6 +182,9 @@ class OnnxEngine:
             raise ModelError(
                 f"{path}: expected one 4-D image input (N, C, H, W), got {[(i.name, i.shape) for i in inputs]}"
             )
+        #: The engine and the precision it computes in (``"auto"`` is f32 on ONNX Runtime).
+        self.kind = "onnxruntime"
+        self.precision = "f32"
         self.input_name = inputs[0].name
         self.input_shape = inputs[0].shape
         self.output_shape = self.session.get_outputs()[0].shape

@@ -6,10 +6,12 @@ call and keeps the kernels it prepared for each input shape in its runtime cache
 (``CPU_RUNTIME_CACHE_CAPACITY``), so a new page size costs one shape inference, never a
 recompilation, and a repeated size costs nothing extra.
 
-Precision is f32 unless ``RuntimeOptions.precision`` says ``"bf16"``: on CPUs with
-AVX512-BF16 or AMX, OpenVINO otherwise runs bf16 by default (as RapidOCR's OpenVINO engine
-does), which is faster (recognizer ~1.6x here) but moves detection maps by ~0.1 and changes
-some text; with f32 the maps match ONNX Runtime to ~1e-5.
+Precision is set explicitly, never left to the device: ``RuntimeOptions.precision`` ``"f32"``
+(the default) matches ONNX Runtime's maps to ~1e-5 even on CPUs where OpenVINO's own default
+is bf16 (AVX512-BF16, AMX); ``"bf16"`` is faster (recognizer ~1.6x here) but moves detection
+maps by ~0.1 and changes some text; ``"auto"`` takes what the CPU device defaults to
+(:func:`native_precision`), as RapidOCR's OpenVINO engine does. The engine's ``precision``
+attribute says which one runs.
 
 Memory: the CPU plugin prepares and keeps kernels and buffers per input shape, several MB
 each for the recognizer. The recognizer's batch widths come in few buckets
@@ -49,6 +51,18 @@ def openvino_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("openvino") is not None
+
+
+def native_precision(core: Any = None) -> str:
+    """``"bf16"`` when OpenVINO's CPU device computes in bfloat16 by default (a CPU with
+    AVX512-BF16 or AMX), else ``"f32"``: what ``precision="auto"`` runs on this engine. Asked
+    of OpenVINO itself, so it follows the plugin's own rule (f16 defaults, e.g. on ARM, count
+    as f32: only bf16 is taken)."""
+    if core is None:
+        import openvino as ov
+
+        core = ov.Core()
+    return "bf16" if core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name() == "bf16" else "f32"
 
 
 def _shape(partial: Any) -> list[int | str]:
@@ -99,8 +113,10 @@ class OpenVinoEngine:
             metadata = read_metadata(path)
         except (OSError, OnnxFormatError) as e:
             raise ModelError(f"cannot load ONNX model {path}: not a valid ONNX file ({e})") from None
+        # Always set explicitly, so "f32" is f32 on every CPU whatever OpenVINO's default there.
+        precision = native_precision(core) if options.precision == "auto" else options.precision
         config: dict[str, Any] = {
-            "INFERENCE_PRECISION_HINT": options.precision,
+            "INFERENCE_PRECISION_HINT": precision,
             "PERFORMANCE_HINT": "LATENCY",
             "NUM_STREAMS": options.streams,
             "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
@@ -121,6 +137,10 @@ class OpenVinoEngine:
             raise ModelError(
                 f"cannot load ONNX model {path} with OpenVINO: {str(e).splitlines()[0]}"
             ) from None
+        self.kind = "openvino"
+        #: The precision the compiled model computes in, as OpenVINO reports it (a CPU without
+        #: bf16 instructions runs f32 when bf16 is asked for).
+        self.precision = self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         inputs = self.compiled.inputs
         if len(inputs) != 1 or len(inputs[0].get_partial_shape()) != 4:
             raise ModelError(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lumenocr.config_utils import from_dict, to_dict
 from lumenocr.errors import ConfigError
 from lumenocr.io.image import LoadOptions
+from lumenocr.runtime.onnx import PRECISIONS
 
 #: Environment variable that carries the JSON settings to uvicorn worker processes.
 ENV_VAR = "LUMENOCR_SERVE_CONFIG"
@@ -39,6 +40,7 @@ class ServeConfig:
     cls_model: str | None = None
     dictionary: str | None = None
     providers: tuple[str, ...] | None = None  # None: the library default (RuntimeOptions)
+    precision: str | None = None  # None: the library default (RuntimeOptions)
     threads: int | None = None
     # Document stages, as ``lumenocr ocr --orientation/--layout/--tables`` (None: the library default).
     orientation: bool | None = None
@@ -92,6 +94,8 @@ class ServeConfig:
                 raise ConfigError(
                     f"url_allow_networks: {net!r} is not an IP network like 10.0.0.0/8"
                 ) from None
+        if self.precision is not None and self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if any(not k for k in self.api_keys):
             raise ConfigError("API keys must not be empty")
 
@@ -111,6 +115,8 @@ class ServeConfig:
             kw["model"] = self.model
         if self.providers:
             kw["providers"] = self.providers
+        if self.precision:
+            kw["precision"] = self.precision
         return kw
 
     def to_env(self) -> str:

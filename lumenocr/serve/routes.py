@@ -195,7 +195,9 @@ async def healthz() -> dict:
 async def readyz(request: Request) -> JSONResponse:
     service: OCRService = request.app.state.service
     if service.ready.is_set():
-        return JSONResponse({"status": "ready"})
+        # What providers / precision "auto" resolved to on this machine, e.g. "openvino bf16".
+        engines = getattr(service.ocr, "engines", None)
+        return JSONResponse({"status": "ready", **({"engines": engines()} if engines else {})})
     why = (
         f"loading the models failed: {service.load_error}" if service.load_error else "the models are loading"
     )
