@@ -447,7 +447,7 @@ def run(args, on_set_done=None) -> dict:
                 _ask_or_record(name, workers[s], outputs[s], failed, kind=kind, path=paths[0], lang=lang)
                 if s not in failed and s not in report["engines"]:
                     reply = _ask_or_record(name, workers[s], outputs[s], failed, kind="engines")
-                    if reply is not None and reply["engines"]:
+                    if reply is not None and reply.get("engines"):
                         report["engines"][s] = reply["engines"]
             t0 = time.time()
             for i, path in enumerate(paths):

@@ -45,6 +45,8 @@ class _FakeWorker:
     def ask(self, **req):
         if req["kind"] == "rss":
             return {"rss_mb": 100.0}
+        if req["kind"] == "engines":
+            return {"engines": f"{self.system} engine"}
         self.calls += 1
         if self.system == "lumenocr-int8" and self.calls > 2:
             self.death = {"error": "lumenocr-int8 worker died (killed by signal 9)", "peak_rss_mb": 4400.0}
@@ -81,3 +83,6 @@ def test_a_dying_system_costs_that_set_not_the_run(bench, monkeypatch, tmp_path)
     text = out.read_text()
     assert "failed after 1 images" in text
     assert "| funsd_train | - |" in text  # no ratio for the system that died
+    # What each system resolved to (asked once, after its first warm-up) is in the table.
+    assert report["engines"]["rapidocr-openvino"] == "rapidocr-openvino engine"
+    assert "| lumenocr-int8 | lumenocr-int8 engine | 4400 |" in text
