@@ -48,7 +48,9 @@ def test_training_eval_equals_cli_eval_of_the_exported_model(tmp_path):
     onnx_path = export_onnx(tmp_path / "run" / "latest.pt", tmp_path / "rec.onnx")
     out = tmp_path / "eval.json"
     code = main(
+        # f32, as training evaluates (bf16, where "auto" would pick it, reads a toy model differently).
         ["eval", "rec", "--gt", str(eval_label), "--model", str(onnx_path), "--json", str(out), "--quiet"]
+        + ["--precision", "f32"]
     )
     assert code == 0
     cli = json.loads(out.read_text(encoding="utf-8"))["metrics"]

@@ -94,6 +94,14 @@ def register(subparsers) -> None:
         "--worst", type=int, default=0, metavar="N", help="det/e2e: list the N images with the lowest hmean"
     )
     parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
+    from lumenocr.runtime.onnx import PRECISIONS, RuntimeOptions
+
+    parser.add_argument(
+        "--precision",
+        default=RuntimeOptions.precision,
+        choices=PRECISIONS,
+        help="with --model: inference precision, as for `lumenocr ocr` (default: %(default)s)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -195,6 +203,7 @@ def _build_ocr(args, task: str):
     from lumenocr import OCR
 
     kw: dict = {"threads": args.threads} if args.threads else {}
+    kw["precision"] = args.precision
     for part in ("det", "rec", "cls"):
         if getattr(args, f"{part}_model", None):
             kw[f"{part}_model"] = getattr(args, f"{part}_model")
