@@ -27,7 +27,8 @@ def _pts(points) -> list[list[float]]:
 
 @dataclass
 class Word:
-    """One word of a line, with a box derived from CTC character positions."""
+    """One word of a line, with a box derived from CTC character positions (or, for a word
+    detector's one-word line, the detector's box)."""
 
     text: str
     score: float

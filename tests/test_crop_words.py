@@ -193,3 +193,29 @@ def test_cjk_characters_are_single_words():
 def test_no_positions_no_words():
     crop = Crop(np.zeros((40, 200, 3), np.uint8), np.eye(3))
     assert word_boxes(RecResult("ab", 0.9, None, 40, None), crop, 240, 320) == []
+
+
+def test_a_word_detectors_one_word_line_keeps_its_box_and_its_lines_of_several_words_split():
+    """box_unit "word": the detector's box of a one-word line is its word box (CTC positions
+    would only estimate it); a box holding two words is still split at the space."""
+    quad = rotated_rect(300, 200, 240, 40, 18)
+    crop = crop_region(np.zeros((400, 600, 3), np.uint8), quad)
+    one = line_rec("abcd", [(2, 3), (5, 6), (8, 9), (11, 12)])
+    (estimated,) = word_boxes(one, crop, resized_width=288, batch_width=320)
+    (kept,) = word_boxes(one, crop, resized_width=288, batch_width=320, region_is_word=True)
+    assert kept.text == estimated.text == "abcd"
+    assert Polygon(kept.points).symmetric_difference(Polygon(quad)).area < 1.0
+    assert Polygon(estimated.points).area < 0.8 * Polygon(quad).area  # the estimate is narrower
+    split = word_boxes(AB_CD, crop, resized_width=288, batch_width=320, region_is_word=True)
+    assert [w.points for w in split] == [
+        w.points for w in word_boxes(AB_CD, crop, resized_width=288, batch_width=320)
+    ]
+
+
+def test_the_detector_says_what_its_boxes_hold():
+    from lumenocr.errors import ConfigError
+    from lumenocr.postprocess.db import DBPostProcess
+
+    assert DBPostProcess().box_unit == "line"  # PP-OCR's detectors find lines
+    with pytest.raises(ConfigError, match="box_unit"):
+        DBPostProcess(box_unit="words")

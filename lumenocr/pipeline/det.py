@@ -71,6 +71,11 @@ class TextDetector:
 
         return cls(create_engine(path, runtime)).with_options(**knobs)
 
+    @property
+    def box_unit(self) -> str:
+        """What one box holds: ``"line"``, or ``"word"`` for a detector trained on word labels."""
+        return getattr(self.postprocess, "box_unit", "line")
+
     def with_options(self, **knobs) -> TextDetector:
         """A detector sharing this one's engine with some pre/post-processing knobs changed
         (``limit_side_len``, ``limit_type``, ``thresh``, ``box_thresh``, ``unclip_ratio``,

@@ -50,6 +50,7 @@ class PageState:
     angle: int = 0  # how far the page content is turned clockwise in the input (0/90/180/270)
     polygons: list[np.ndarray] = field(default_factory=list)  # detected regions
     det_scores: list[float] = field(default_factory=list)
+    box_unit: str = "line"  # what one region holds: "line", or "word" for a word detector's boxes
     lines: list[TextLine] = field(default_factory=list)
     rows: list[list[int]] = field(default_factory=list)  # indices into ``lines`` per visual row
     blocks: list[Block] = field(default_factory=list)  # document blocks (in reading order) or none
@@ -129,6 +130,7 @@ class DetectStage:
         if self.detector is not None:
             det = self.detector(page.image)
             page.polygons, page.det_scores = list(det.polygons), list(det.scores)
+            page.box_unit = self.detector.box_unit
         else:
             page.polygons = [np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)]
             page.det_scores = [1.0]
@@ -186,7 +188,11 @@ class RecognizeStage:
         for poly, dscore, crop, angle, (rec, geo) in zip(polys, det_scores, crops, angles, recs):
             if rec.score < self.text_score or not rec.text.strip():
                 continue
-            words = word_boxes(rec, crop, geo.resized_width, geo.batch_width) if self.words else None
+            words = (
+                word_boxes(rec, crop, geo.resized_width, geo.batch_width, page.box_unit == "word")
+                if self.words
+                else None
+            )
             lines.append(TextLine(poly.tolist(), rec.text, rec.score, dscore, angle, words))
         page.lines = lines
 

@@ -50,11 +50,14 @@ def _groups(chars: list[str]) -> list[list[int]]:
     return groups
 
 
-def word_boxes(rec: RecResult, crop: Crop, resized_width: int, batch_width: int) -> list[Word]:
+def word_boxes(
+    rec: RecResult, crop: Crop, resized_width: int, batch_width: int, region_is_word: bool = False
+) -> list[Word]:
     """Split a recognised line into words with quads in source-image coordinates.
 
     ``resized_width`` is the crop's width after resizing to the model height (before
-    padding) and ``batch_width`` the padded input width the grid spans.
+    padding) and ``batch_width`` the padded input width the grid spans. ``region_is_word``:
+    the crop is a word detector's box, so a line of one word keeps the whole crop as its box.
     """
     if not rec.char_spans or rec.grid_width <= 0:
         return []
@@ -76,8 +79,14 @@ def word_boxes(rec: RecResult, crop: Crop, resized_width: int, batch_width: int)
         pitch = (crop_w / px_per_col) / max(len(chars), 1)
     pitch = max(pitch, 1.0)
     scores = rec.char_scores or [rec.score] * len(chars)
+    groups = _groups(chars)
+    if region_is_word and len(groups) == 1:
+        h, w = crop.image.shape[:2]
+        quad = crop.map_points(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
+        g = groups[0]
+        return [Word("".join(chars[i] for i in g), float(np.mean([scores[i] for i in g])), quad.tolist())]
     words = []
-    for g in _groups(chars):
+    for g in groups:
         x0 = (centers[g[0]] - 0.5 * pitch) * px_per_col
         x1 = (centers[g[-1]] + 0.5 * pitch) * px_per_col
         # A pitch measured across a space (lines like "a b") would push a word past the

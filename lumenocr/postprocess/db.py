@@ -21,7 +21,9 @@ class DBPostProcess:
     inside a box; unclip_ratio: how far a shrunk text kernel is grown back
     (offset = area * ratio / perimeter); score_mode: ``fast`` scores the bounding box,
     ``slow`` the exact contour; use_dilation: dilate the bitmap (joins broken strokes);
-    box_type: ``quad`` (rotated rectangles) or ``poly`` (polygons, for curved text).
+    box_type: ``quad`` (rotated rectangles) or ``poly`` (polygons, for curved text);
+    box_unit: what one box holds, as the model was trained: ``line`` (PP-OCR's detectors) or
+    ``word`` (one fine-tuned on word labels such as ICDAR 2015's).
     """
 
     name: ClassVar[str] = "db"
@@ -49,10 +51,15 @@ class DBPostProcess:
         metadata={"help": "quadrilaterals, or polygons for curved text", "choices": ("quad", "poly")},
     )
     min_size: int = 3  # boxes with a shorter side (map pixels) are dropped
+    # A word detector's box of a one-word line is that word's box, measured better than the
+    # recognizer's character positions can (pipeline/words.py); a line box has margins.
+    box_unit: str = "line"
 
     def __post_init__(self) -> None:
         if self.score_mode not in ("fast", "slow"):
             raise ConfigError(f"score_mode must be 'fast' or 'slow', got {self.score_mode!r}")
+        if self.box_unit not in ("line", "word"):
+            raise ConfigError(f"box_unit must be 'line' or 'word', got {self.box_unit!r}")
         if self.box_type not in ("quad", "poly"):
             raise ConfigError(f"box_type must be 'quad' or 'poly', got {self.box_type!r}")
         if not 0.0 < self.thresh < 1.0 or not 0.0 <= self.box_thresh <= 1.0:
