@@ -73,6 +73,26 @@ def _shape(partial: Any) -> list[int | str]:
     return out
 
 
+_BRIDGE_LOCK = threading.Lock()
+
+
+def _import_openvino():
+    """The openvino module, with its numpy bridge set up by one thread.
+
+    pybind11 creates its numpy API on first use, inside a call-once that two threads entering
+    together can deadlock in (two recognizer streams' first ``infer`` once hung here, both
+    threads waiting in ``gil_safe_call_once_and_store<npy_api>``). Touching a tensor's numpy
+    view here, under a lock, before any engine exists, means no later thread enters it.
+    """
+    try:
+        import openvino as ov
+    except ImportError:
+        raise ConfigError(f"the openvino engine needs the openvino package: {INSTALL_HINT}") from None
+    with _BRIDGE_LOCK:
+        _ = ov.Tensor(np.zeros(1, np.float32)).data
+    return ov
+
+
 class OpenVinoEngine:
     """One compiled OpenVINO model. ``InferRequest`` objects are not thread-safe, so each
     calling thread gets its own (created on first use); the compiled model is shared.
@@ -89,10 +109,7 @@ class OpenVinoEngine:
         meta: ModelMeta | None = None,
         name: str | None = None,
     ):
-        try:
-            import openvino as ov
-        except ImportError:
-            raise ConfigError(f"the openvino engine needs the openvino package: {INSTALL_HINT}") from None
+        ov = _import_openvino()
 
         options = options or RuntimeOptions()
         path = Path(path)
