@@ -1,9 +1,9 @@
 """Data for the dictionary-extension recipe (configs/finetune/rec_ppocrv6_small_dict_extension.yml).
 
 Writes into OUT_DIR: ``dict_ext.txt`` (the converted checkpoint's dictionary + the new characters),
-``synth_charset.txt`` (what the generated lines may use), and two corpora of short random strings
-mixing new characters with Latin letters and digits: ``corpus_train.txt`` and, from another seed,
-``corpus_test.txt`` for held-out evaluation. Render them with ``lumenocr synth rec --corpus``.
+``synth_charset.txt`` (what the generated lines may use), and three corpora of short random strings
+mixing new characters with Latin letters and digits: ``corpus_train.txt`` and, from other
+seeds, ``corpus_val.txt`` (to watch training by) and ``corpus_test.txt`` (scored once). Render them with ``lumenocr synth rec --corpus``.
 
     python benchmarks/finetune_dict_extension_data.py output/data/dictext \
         --checkpoint output/pretrained/ppocrv6_small_rec.pt --new бгджзилпфш
@@ -50,6 +50,7 @@ def main() -> None:
     (out / "synth_charset.txt").write_text("\n".join(LATIN + "".join(new)) + "\n", encoding="utf-8")
     (out / "corpus_train.txt").write_text("\n".join(corpus(new, 20000, 1)) + "\n", encoding="utf-8")
     (out / "corpus_test.txt").write_text("\n".join(corpus(new, 2000, 2)) + "\n", encoding="utf-8")
+    (out / "corpus_val.txt").write_text("\n".join(corpus(new, 2000, 3)) + "\n", encoding="utf-8")
     print(f"wrote {out}: {len(old)} + {len(new)} characters")
 
 
