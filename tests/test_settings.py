@@ -34,6 +34,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("DetPreprocess", "limit_type"): "min",
     ("DBPostProcess", "score_mode"): "slow",
     ("DBPostProcess", "box_type"): "poly",
+    ("DBPostProcess", "box_unit"): "word",
     ("RuntimeOptions", "threads"): 2,
     ("RuntimeOptions", "providers"): ("cuda", "cpu"),
     ("RuntimeOptions", "graph_optimization"): "basic",
