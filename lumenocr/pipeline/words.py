@@ -65,6 +65,15 @@ def word_boxes(
     if chars is None:  # multi-character tokens: fall back to the whole line as one word
         return []
     crop_h, crop_w = crop.image.shape[:2]
+    scores = rec.char_scores or [rec.score] * len(chars)
+    groups = _groups(chars)
+
+    def word(g: list[int], x0: float, x1: float) -> Word:
+        quad = crop.map_points(np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], dtype=np.float64))
+        return Word("".join(chars[i] for i in g), float(np.mean([scores[i] for i in g])), quad.tolist())
+
+    if region_is_word and len(groups) == 1:  # the detector measured this word's box
+        return [word(groups[0], 0.0, float(crop_w))]
     px_per_col = batch_width / rec.grid_width * crop_w / max(resized_width, 1)  # grid column -> crop px
     # Squeezed text may run on into the padding (see RecPreprocess.decode_width): its
     # characters still lie inside the crop, so the columns they use are spread over it.
@@ -78,13 +87,6 @@ def word_boxes(
         # One character: spread the crop's width (in grid columns) over the text.
         pitch = (crop_w / px_per_col) / max(len(chars), 1)
     pitch = max(pitch, 1.0)
-    scores = rec.char_scores or [rec.score] * len(chars)
-    groups = _groups(chars)
-    if region_is_word and len(groups) == 1:
-        h, w = crop.image.shape[:2]
-        quad = crop.map_points(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
-        g = groups[0]
-        return [Word("".join(chars[i] for i in g), float(np.mean([scores[i] for i in g])), quad.tolist())]
     words = []
     for g in groups:
         x0 = (centers[g[0]] - 0.5 * pitch) * px_per_col
@@ -98,7 +100,5 @@ def word_boxes(
         x0, x1 = max(0.0, x0), min(float(crop_w), x1)
         if x1 <= x0:
             continue
-        quad = crop.map_points(np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]]))
-        text = "".join(chars[i] for i in g)
-        words.append(Word(text, float(np.mean([scores[i] for i in g])), quad.tolist()))
+        words.append(word(g, x0, x1))
     return words
