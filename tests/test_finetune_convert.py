@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import yaml
+from data_helpers import need
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
@@ -25,14 +26,6 @@ from lumenocr.train.trainer import Trainer  # noqa: E402
 pytestmark = pytest.mark.torch
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-
-
-def need(folder: str) -> Path:
-    d = DATA / folder
-    if not (d / "label.txt").is_file():
-        pytest.skip(f"{d} not present (real benchmark data lives in ../shared/data)")
-    return d
 
 
 @pytest.fixture(scope="module")

@@ -15,21 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from data_helpers import need
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import Polygon
 
 from lumenocr.errors import InputError, ModelNotFoundError
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 pytestmark = pytest.mark.data
-
-
-def need(folder: str) -> Path:
-    d = DATA / folder
-    if not (d / "label.txt").is_file():
-        pytest.skip(f"real data not found: {d} (see the data README; tests needing it are skipped)")
-    return d
 
 
 @pytest.fixture(scope="module")

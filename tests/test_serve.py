@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from data_helpers import need
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
@@ -35,14 +36,6 @@ from lumenocr.serve.app import create_app  # noqa: E402
 from lumenocr.serve.config import ServeConfig  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-
-
-def need(folder: str) -> Path:
-    d = DATA / folder
-    if not (d / "label.txt").is_file():
-        pytest.skip(f"real data not found: {d} (see the data README; tests needing it are skipped)")
-    return d
 
 
 def text_image(lines: list[str], width: int = 640) -> np.ndarray:

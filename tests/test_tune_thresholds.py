@@ -10,17 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from data_helpers import need
 
 pytestmark = pytest.mark.data
-
-
-def need(folder: str) -> Path:
-    d = DATA / folder
-    if not (d / "label.txt").is_file():
-        pytest.skip(f"real data not found: {d} (see the data README; tests needing it are skipped)")
-    return d
 
 
 def _subset(folder: str, n: int, tmp_path: Path) -> Path:
