@@ -74,6 +74,13 @@ class RuntimeOptions:
     but moves detection maps by up to ~0.1: on all 500 ICDAR 2015 test images it cost 0.6
     point of word-level detection hmean and 0.9 of end-to-end (docs/performance.md), which is
     why f32 stays the default. Engines report what they run in their ``precision`` attribute.
+    spinning: let ONNX Runtime's intra-op threads busy-wait for more work after a run (ORT's
+    own default). Off here: a page runs several models in turn (page orientation, detector,
+    classifier, recognizer), each with its own thread pool, and a pool that spins after its
+    run holds a core while the next model runs. Median page time without spinning, against
+    with it (2 cores, benchmark lock, ``benchmarks/results/ort_spinning.md``): the ONNX
+    Runtime pipeline 0.62x on ICDAR 2015 photos and 0.94x on forms; the OpenVINO pipeline,
+    whose page-orientation model runs on ONNX Runtime, 0.91-0.96x.
     """
 
     threads: int | None = None
@@ -82,6 +89,7 @@ class RuntimeOptions:
     mem_arena: bool = False
     graph_optimization: str = "all"
     precision: str = "f32"
+    spinning: bool = False
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -159,6 +167,10 @@ class OnnxEngine:
         # Memory patterns are planned per input shape; OCR shapes change on every call, so
         # the cached plans only add to peak RSS (measured: -25% peak on FUNSD forms).
         so.enable_mem_pattern = False
+        if not options.spinning:
+            # ORT's pool threads otherwise busy-wait after each run, holding a core while the
+            # next model (another session, or OpenVINO) runs: see RuntimeOptions.spinning.
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         levels = {
             "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
             "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
