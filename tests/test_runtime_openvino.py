@@ -7,6 +7,10 @@ Runs when the ``openvino`` package is installed (scripts/install.sh installs the
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -20,9 +24,10 @@ from lumenocr.runtime.onnx import OnnxEngine, RuntimeOptions
 
 pytest.importorskip("openvino")
 
-from lumenocr.runtime.openvino import OpenVinoEngine  # noqa: E402
+from lumenocr.runtime.openvino import OpenVinoEngine, shared_core  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
 
 
 def zoo_path(task: str) -> str:
@@ -162,7 +167,7 @@ def test_precision_choice():
     from lumenocr.runtime.openvino import native_precision
 
     rec = zoo_path("rec")
-    core = ov.Core()
+    core = shared_core()
     # What OpenVINO's CPU device computes in by default here: "auto" must take exactly that.
     device = core.get_property("CPU", "INFERENCE_PRECISION_HINT")
     native = "bf16" if device == ov.Type.bf16 else "f32"
@@ -205,3 +210,40 @@ def test_default_pipeline_reports_what_auto_resolved_to():
         pytest.skip(str(e))
     assert ocr.engines() == dict.fromkeys(("det", "cls", "rec"), f"openvino {native_precision()}")
     assert exact.engines() == dict.fromkeys(("det", "cls", "rec"), "openvino f32")
+
+
+def test_ctrl_c_after_engines_are_freed_is_a_keyboard_interrupt():
+    """Engines freed in the order they were built leave the process's Ctrl-C working.
+
+    OpenVINO's CPU plugin gives the thread that creates it an alternate signal stack and unmaps
+    it when destroyed; with one plugin per engine, engines freed first-in first-out left the
+    thread's alternate stack on unmapped memory, and the next signal with a Python handler
+    killed the process with SIGSEGV and no traceback (the full suite died so at its in-process
+    SIGINT test). Run in a child process: that is the process the signal may kill.
+    """
+    rec = zoo_path("rec")
+    script = textwrap.dedent(
+        f"""
+        import gc, os, signal
+        from lumenocr.runtime.onnx import RuntimeOptions
+        from lumenocr.runtime.openvino import OpenVinoEngine, native_precision
+
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
+        native_precision()
+        first = OpenVinoEngine({rec!r}, RuntimeOptions(threads=1))
+        second = OpenVinoEngine({rec!r}, RuntimeOptions(threads=1))
+        del first
+        gc.collect()
+        del second
+        gc.collect()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert (proc.returncode, proc.stdout.strip()) == (0, "KeyboardInterrupt"), proc.stderr[-3000:]

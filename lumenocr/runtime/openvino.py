@@ -59,9 +59,7 @@ def native_precision(core: Any = None) -> str:
     of OpenVINO itself, so it follows the plugin's own rule (f16 defaults, e.g. on ARM, count
     as f32: only bf16 is taken)."""
     if core is None:
-        import openvino as ov
-
-        core = ov.Core()
+        core = shared_core()
     return "bf16" if core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name() == "bf16" else "f32"
 
 
@@ -93,6 +91,30 @@ def _import_openvino():
     return ov
 
 
+_CORE_LOCK = threading.Lock()
+_core: Any = None
+
+
+def shared_core() -> Any:
+    """The process's one ``openvino.Core``, created on first use and kept until exit.
+
+    Every engine compiles through it. One Core also means one CPU plugin, loaded once, and
+    that is what keeps Ctrl-C safe: each CPU plugin instance gives the thread that creates it
+    an alternate signal stack, and when it is destroyed it unmaps that stack, restoring the
+    previous one only if its own is still current. Several Cores freed in any order but the
+    reverse of their creation therefore left the thread's alternate stack pointing at unmapped
+    memory, and the next signal with a Python handler (Ctrl-C, SIGTERM) killed the process
+    with SIGSEGV and no traceback. Settings that differ per model go to ``compile_model``,
+    never onto this Core.
+    """
+    global _core
+    ov = _import_openvino()
+    with _CORE_LOCK:
+        if _core is None:
+            _core = ov.Core()
+        return _core
+
+
 class OpenVinoEngine:
     """One compiled OpenVINO model. ``InferRequest`` objects are not thread-safe, so each
     calling thread gets its own (created on first use); the compiled model is shared.
@@ -109,7 +131,7 @@ class OpenVinoEngine:
         meta: ModelMeta | None = None,
         name: str | None = None,
     ):
-        ov = _import_openvino()
+        core = shared_core()  # a ConfigError first when openvino is not installed
 
         options = options or RuntimeOptions()
         path = Path(path)
@@ -120,12 +142,6 @@ class OpenVinoEngine:
             raise ConfigError(f"threads must be >= 1, got {options.threads}")
         if options.streams < 1:
             raise ConfigError(f"streams must be >= 1, got {options.streams}")
-        core = ov.Core()
-        cache = cache_dir("openvino")
-        if cache is not None:
-            # Compiled models are kept between processes (OpenVINO keys them by file, settings
-            # and its own version): a cached load takes ~0.1 s per model instead of ~0.5 s.
-            core.set_property({"CACHE_DIR": str(cache)})
         try:
             metadata = read_metadata(path)
         except (OSError, OnnxFormatError) as e:
@@ -138,6 +154,11 @@ class OpenVinoEngine:
             "NUM_STREAMS": options.streams,
             "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
         }
+        cache = cache_dir("openvino")
+        if cache is not None:
+            # Compiled models are kept between processes (OpenVINO keys them by file, settings
+            # and its own version): a cached load takes ~0.1 s per model instead of ~0.5 s.
+            config["CACHE_DIR"] = str(cache)
         threads = intra_op_threads(options.threads)  # capped to the CPUs this process may use
         if threads is not None:
             config["INFERENCE_NUM_THREADS"] = threads * options.streams
