@@ -12,7 +12,8 @@ Writes benchmarks/results/ocr_benchmark.md (the table) and .json (all figures).
 RapidOCR is the peer with the same PP-OCRv6 small weights; Tesseract 5 (Debian packages
 tesseract-ocr, -eng, -chi-sim) is the classical baseline. Systems: lumenocr (defaults),
 lumenocr-ort, lumenocr-openvino, lumenocr-f32 (OpenVINO in exact f32), lumenocr-bf16 (OpenVINO in bfloat16),
-lumenocr-bf16-det / -rec / -clsrec / -detrec (bf16 in those models only),
+lumenocr-bf16-det / -rec / -clsrec / -detrec (bf16 in those models only), lumenocr-fast (the
+speed profile, ``OCR(profile="fast")``),
 lumenocr-int8 / lumenocr-int8-ort (with --int8-dir from `lumenocr quantize`), rapidocr (ONNX Runtime),
 rapidocr-openvino, tesseract. The results say which engine and precision each lumenocr system
 resolved to (its default precision "auto" is bf16 on OpenVINO where the CPU computes it natively).
@@ -99,6 +100,12 @@ class LumenBf16Worker(LumenWorker):
     OpenVINO engine does by default on CPUs with bf16 instructions."""
 
     options = {"precision": "bf16"}
+
+
+class LumenFastWorker(LumenWorker):
+    """lumenocr with its speed profile (``profile="fast"``, lumenocr/pipeline/profiles.py)."""
+
+    options = {"profile": "fast"}
 
 
 class LumenMixedWorker(LumenWorker):
@@ -243,6 +250,7 @@ WORKERS = {
     "lumenocr-bf16-clsrec": _mixed("classifier", "recognizer"),
     "lumenocr-bf16-detrec": _mixed("detector", "recognizer"),
     "lumenocr-bf16": LumenBf16Worker,
+    "lumenocr-fast": LumenFastWorker,
     "lumenocr-int8": LumenInt8Worker,
     "lumenocr-int8-ort": LumenInt8OrtWorker,
     "rapidocr": RapidWorker,

@@ -17,12 +17,13 @@ from lumenocr.config_utils import documented_fields
 from lumenocr.errors import ConfigError, InputNotFoundError
 from lumenocr.io.image import LoadOptions, allow_large_images, parse_page_spec
 from lumenocr.pipeline.det import detection_settings
+from lumenocr.pipeline.profiles import DEFAULT_PROFILE, PROFILES, resolved_precision
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
 from lumenocr.pipeline.system import OCROptions
 from lumenocr.postprocess.cls import ClsPostProcess
 from lumenocr.postprocess.registry import DETECTION, build_postprocess
 from lumenocr.preprocess.det import DetPreprocess
-from lumenocr.runtime.onnx import PRECISIONS, RuntimeOptions
+from lumenocr.runtime.onnx import PRECISIONS
 from lumenocr.zoo import DEFAULT_MODEL
 
 EPILOG = """\
@@ -208,11 +209,18 @@ def register(subparsers) -> None:
     )
     perf.add_argument(
         "--precision",
-        default=RuntimeOptions.precision,
+        default=None,
         choices=PRECISIONS,
         help="f32 (the default: the same results on every engine); bf16: OpenVINO computes in "
         "bfloat16 on CPUs with bf16 instructions (faster; some text differs); auto: bf16 where the "
         "engine computes it natively, else f32",
+    )
+    perf.add_argument(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        choices=tuple(PROFILES),
+        help="accurate (the default); fast: bf16 where the CPU computes it natively, no "
+        "page-orientation pass, less padding (docs/performance.md, Profiles); explicit options win",
     )
     p.set_defaults(func=run)
 
@@ -242,6 +250,7 @@ def ocr_kwargs(args, threads: int | None = None) -> dict:
         "threads": threads if threads is not None else args.threads,
         "providers": tuple(s.strip() for s in args.providers.split(",") if s.strip()),
         "precision": args.precision,
+        "profile": args.profile,
         "rec_batch_size": args.rec_batch or REC_BATCH,
         "beam_width": args.beam or 0,
         "cls_thresh": args.cls_thresh,
@@ -400,7 +409,8 @@ def _run(args, cleanup: contextlib.ExitStack) -> int:
         from lumenocr.runtime.factory import providers_for_job
 
         n_pages = page_count(files[0]) or 1
-        kwargs["providers"] = providers_for_job(kwargs["providers"], kwargs["precision"], n_pages)
+        precision = resolved_precision(kwargs["profile"], kwargs["precision"])
+        kwargs["providers"] = providers_for_job(kwargs["providers"], precision, n_pages)
 
     from lumenocr.pipeline.system import OCR
 

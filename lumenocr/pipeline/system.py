@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import locale
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -14,6 +15,7 @@ from lumenocr.errors import ConfigError, InputError
 from lumenocr.io.image import Page
 from lumenocr.pipeline.build import build_classifier, build_detector, build_recognizer
 from lumenocr.pipeline.det import DET_KNOBS
+from lumenocr.pipeline.profiles import DEFAULT_PROFILE, get_profile, resolved_precision
 from lumenocr.pipeline.rec import DEFAULT_BATCH_SIZE
 from lumenocr.pipeline.stages import (
     DetectStage,
@@ -52,6 +54,11 @@ class OCR:
     its model is installed), ``layout=True`` groups lines into ordered layout blocks
     (``"columns"``: from white space, no model), ``tables=True`` reads table structure.
 
+    ``profile``: ``"accurate"`` (the default: the settings below) or ``"fast"`` (bf16 where the
+    CPU computes it natively, no page-orientation pass, less recognizer padding, a coarser
+    second detection pass on dense pages; see :mod:`lumenocr.pipeline.profiles`): it sets
+    whatever the call does not give explicitly.
+
     ``precision``: ``"f32"`` (the default) gives the same maps and text on every engine;
     ``"bf16"`` lets the OpenVINO engine compute in bfloat16 on CPUs that have it (faster; some
     text differs); ``"auto"`` is bf16 where the engine computes it natively, else f32 (see
@@ -77,7 +84,7 @@ class OCR:
         words: bool = OCROptions.words,
         threads: int | None = None,
         providers: Sequence[str] = RuntimeOptions.providers,
-        precision: str = RuntimeOptions.precision,
+        precision: str | None = None,
         rec_batch_size: int = DEFAULT_BATCH_SIZE,
         beam_width: int = 0,
         cls_thresh: float | None = None,
@@ -85,8 +92,15 @@ class OCR:
         orientation: bool | None = None,
         layout: bool | str = False,
         tables: bool = False,
+        profile: str = DEFAULT_PROFILE,
         **det_knobs,
     ):
+        # The profile fills in what the call leaves unset (precision None: RuntimeOptions').
+        prof = get_profile(profile)
+        self.profile = prof.name
+        precision = resolved_precision(prof.name, precision)
+        orientation = prof.orientation if orientation is None else orientation
+        det_knobs = {**prof.det, **det_knobs}
         unknown = set(det_knobs) - DET_KNOBS
         if unknown:
             raise ConfigError(
@@ -127,6 +141,9 @@ class OCR:
                 self.detector = det.result() if det else None
                 self.classifier = cls.result() if cls else None
                 self.recognizer = rec.result() if rec else None
+                if self.recognizer is not None and prof.rec_min_width is not None:
+                    pre = dataclasses.replace(self.recognizer.preprocess, min_width=prof.rec_min_width)
+                    self.recognizer.preprocess = pre
                 doc_models = docs.result()
         finally:
             locale.setlocale(locale.LC_ALL, saved_locale)
