@@ -111,3 +111,24 @@ def test_cli_passes_the_profile():
     assert (
         ocr_kwargs(parse(["ocr", "x.png", "--profile", "fast", "--precision", "f32"]))["precision"] == "f32"
     )
+
+
+def test_serve_and_eval_take_the_profile(monkeypatch):
+    from lumenocr.cli.main import build_parser
+    from lumenocr.serve.config import ServeConfig
+
+    assert ServeConfig(profile="fast").ocr_kwargs(2)["profile"] == "fast"
+    assert "profile" not in ServeConfig().ocr_kwargs(2)  # the default profile: the library defaults
+    # Through the environment the server's workers read their settings from.
+    from lumenocr.serve.config import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, ServeConfig(profile="fast").to_env())
+    assert ServeConfig.from_env().profile == "fast"
+    with pytest.raises(ConfigError, match="unknown profile"):
+        ServeConfig(profile="turbo")
+    args = build_parser("serve").parse_args(["serve", "--profile", "fast"])
+    assert args.profile == "fast"
+    args = build_parser("eval").parse_args(
+        ["eval", "e2e", "--gt", "x.txt", "--model", "ppocrv6-small", "--profile", "fast"]
+    )
+    assert (args.profile, args.precision) == ("fast", None)

@@ -94,13 +94,21 @@ def register(subparsers) -> None:
         "--worst", type=int, default=0, metavar="N", help="det/e2e: list the N images with the lowest hmean"
     )
     parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
+    from lumenocr.pipeline.profiles import PROFILES
     from lumenocr.runtime.onnx import PRECISIONS, RuntimeOptions
 
     parser.add_argument(
         "--precision",
-        default=RuntimeOptions.precision,
+        default=None,
         choices=PRECISIONS,
-        help="with --model: inference precision, as for `lumenocr ocr` (default: %(default)s)",
+        help=f"with --model: inference precision, as for `lumenocr ocr` (default: {RuntimeOptions.precision}, "
+        "or the profile's)",
+    )
+    parser.add_argument(
+        "--profile",
+        default="accurate",
+        choices=tuple(PROFILES),
+        help="with --model: settings profile, as for `lumenocr ocr` (default: accurate)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -204,6 +212,7 @@ def _build_ocr(args, task: str):
 
     kw: dict = {"threads": args.threads} if args.threads else {}
     kw["precision"] = args.precision
+    kw["profile"] = args.profile
     for part in ("det", "rec", "cls"):
         if getattr(args, f"{part}_model", None):
             kw[f"{part}_model"] = getattr(args, f"{part}_model")

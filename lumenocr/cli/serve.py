@@ -23,6 +23,7 @@ examples:
 
 
 def register(subparsers) -> None:
+    from lumenocr.pipeline.profiles import PROFILES
     from lumenocr.runtime.onnx import PRECISIONS
     from lumenocr.serve.config import ServeConfig
 
@@ -65,6 +66,12 @@ def register(subparsers) -> None:
         "--precision",
         choices=PRECISIONS,
         help="inference precision, as for `lumenocr ocr` (default: f32; /readyz says what runs)",
+    )
+    models.add_argument(
+        "--profile",
+        default="accurate",
+        choices=tuple(PROFILES),
+        help="settings profile, as for `lumenocr ocr` (default: accurate)",
     )
     models.add_argument(
         "--threads",
@@ -177,6 +184,7 @@ def config_from_args(args):
         if args.providers
         else None,
         precision=args.precision,
+        profile=args.profile,
         threads=args.threads,
         orientation=args.orientation,
         layout=args.layout or ("model" if args.tables else "off"),

@@ -41,6 +41,7 @@ class ServeConfig:
     dictionary: str | None = None
     providers: tuple[str, ...] | None = None  # None: the library default (RuntimeOptions)
     precision: str | None = None  # None: the library default (RuntimeOptions)
+    profile: str = "accurate"  # lumenocr/pipeline/profiles.py; explicit settings above win
     threads: int | None = None
     # Document stages, as ``lumenocr ocr --orientation/--layout/--tables`` (None: the library default).
     orientation: bool | None = None
@@ -96,6 +97,9 @@ class ServeConfig:
                 ) from None
         if self.precision is not None and self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        from lumenocr.pipeline.profiles import get_profile
+
+        get_profile(self.profile)  # a ConfigError naming the known profiles
         if any(not k for k in self.api_keys):
             raise ConfigError("API keys must not be empty")
 
@@ -117,6 +121,8 @@ class ServeConfig:
             kw["providers"] = self.providers
         if self.precision:
             kw["precision"] = self.precision
+        if self.profile != "accurate":
+            kw["profile"] = self.profile
         return kw
 
     def to_env(self) -> str:
