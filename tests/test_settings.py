@@ -89,6 +89,7 @@ SPECIAL: dict[tuple[str, str], object] = {
     ("ServeConfig", "dictionary"): "keys.txt",
     ("ServeConfig", "providers"): ("cuda", "cpu"),
     ("ServeConfig", "precision"): "f32",
+    ("ServeConfig", "profile"): "fast",
     ("ServeConfig", "threads"): 2,
     ("ServeConfig", "orientation"): False,
     ("ServeConfig", "layout"): "columns",
