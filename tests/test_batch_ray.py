@@ -1,4 +1,12 @@
-"""The Ray path gives exactly the local path's records, on a real local Ray instance."""
+"""The Ray path gives exactly the local path's records, on a real local Ray instance.
+
+Ray runs here as a user runs it: the cluster in a process of its own, and each Ray driver (the
+library's ``run_ray``, the CLI's ``--ray``) in a child process that joins it. A driver takes
+over its process: Ray's native core installs its own fatal-signal handlers and alternate signal
+stack and, after ``ray.shutdown()``, leaves SIGSEGV, SIGABRT, SIGFPE and SIGILL at their
+defaults (and SIGBUS on its own handler) with a dozen of its threads still running. Inside the
+pytest process that silently disarmed pytest's faulthandler for every later test.
+"""
 
 from __future__ import annotations
 
@@ -32,14 +40,80 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def ray_session():
-    """One small local Ray instance for the module (starting Ray takes seconds)."""
-    from lumenocr.batch.ray import init
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
-    init(None, num_cpus=2, include_dashboard=False)
-    yield ray.get_runtime_context().gcs_address
-    ray.shutdown()
+
+# The cluster's process: a local Ray instance that lives until its stdin is closed.
+# It prints its address and the authentication mode it chose (Ray >= 2.5x starts a local
+# cluster with token authentication; a driver that joins it needs the same RAY_AUTH_MODE).
+HEAD = """
+import json, os, sys
+import ray
+from lumenocr.batch.ray import init
+
+init(None, num_cpus=2, include_dashboard=False)
+print(json.dumps([ray.get_runtime_context().gcs_address, os.environ.get("RAY_AUTH_MODE")]), flush=True)
+sys.stdin.read()
+ray.shutdown()
+"""
+
+# A driver that joins the cluster and runs the library's run_ray (arguments: one JSON object).
+DRIVER = """
+import json, sys
+from lumenocr.batch import BatchJob
+from lumenocr.batch.ray import run_ray
+
+args = json.loads(sys.argv[1])
+
+
+class Sink:
+    def __init__(self):
+        self.records = []
+
+    def write(self, record, text=""):
+        self.records.append(record)
+
+
+sink, errors = Sink(), []
+job = BatchJob(mode=args["mode"], rec_chunk=2)
+s = run_ray(args["inputs"], job, args["kwargs"], sink, address=args["address"], threads=1, report=errors.append)
+with open(args["out"], "w", encoding="utf-8") as f:
+    json.dump({"records": sink.records, "errors": errors, "summary": [s.done, s.failed, s.written]}, f)
+"""
+
+
+@pytest.fixture(scope="module")
+def ray_session(tmp_path_factory):
+    """One small local Ray instance for the module, in a process of its own (starting Ray takes
+    seconds); yields its address and the environment a driver joins it with."""
+    log = tmp_path_factory.mktemp("ray_head") / "stderr.txt"
+    with open(log, "w") as err:
+        head = subprocess.Popen(
+            [sys.executable, "-c", HEAD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=_env(),
+        )
+    try:
+        assert head.stdout is not None and head.stdin is not None
+        line = head.stdout.readline()
+        assert line, f"the Ray head process did not start: {log.read_text()[-3000:]}"
+        address, auth_mode = json.loads(line)
+        env = _env()
+        if auth_mode is not None:
+            env["RAY_AUTH_MODE"] = auth_mode
+        yield address, env
+    finally:
+        if head.stdin is not None:
+            head.stdin.close()  # the head shuts Ray down and exits
+        try:
+            head.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            head.kill()
+            head.wait()
 
 
 @pytest.fixture(scope="module")
@@ -75,34 +149,45 @@ def _strip(records):
 
 
 @pytest.mark.parametrize("mode", ["full", "rec"])
-def test_ray_equals_local(ray_session, inputs, mode):
+def test_ray_equals_local(ray_session, inputs, mode, tmp_path):
     from lumenocr.batch import BatchJob, run_batch
-    from lumenocr.batch.ray import run_ray
 
     job = BatchJob(mode=mode, rec_chunk=2)
     kwargs = {"threads": 1} if mode == "full" else {"threads": 1, "use_det": False, "use_cls": False}
-    local, remote = _Sink(), _Sink()
+    local = _Sink()
     errors_local: list[str] = []
-    errors_ray: list[str] = []
     s_local = run_batch(inputs, job, kwargs, local, report=errors_local.append)
-    s_ray = run_ray(inputs, job, kwargs, remote, threads=1, report=errors_ray.append)
-    assert _strip(remote.records) == _strip(local.records)
-    assert len(local.records) == 6  # 4 images + 2 PDF pages
-    assert errors_ray == errors_local and len(errors_local) == 1 and "bad.png" in errors_local[0]
-    assert (s_ray.done, s_ray.failed, s_ray.written) == (s_local.done, s_local.failed, s_local.written)
+    out = tmp_path / "ray.json"
+    address, env = ray_session
+    args = {"inputs": inputs, "mode": mode, "kwargs": kwargs, "address": address, "out": str(out)}
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    remote = json.loads(out.read_text(encoding="utf-8"))
+    # The driver's records crossed JSON (as the CLI writes them); the local ones do the same here.
+    records_local = json.loads(json.dumps(local.records))
+    assert _strip(remote["records"]) == _strip(records_local)
+    assert len(records_local) == 6  # 4 images + 2 PDF pages
+    assert remote["errors"] == errors_local and len(errors_local) == 1 and "bad.png" in errors_local[0]
+    assert remote["summary"] == [s_local.done, s_local.failed, s_local.written]
     if mode == "full":
-        texts = [" ".join(b["text"] for b in r["boxes"]) for r in remote.records]
+        texts = [" ".join(b["text"] for b in r["boxes"]) for r in remote["records"]]
         assert texts == [TEXTS[0], TEXTS[0], TEXTS[1], TEXTS[1], TEXTS[2], TEXTS[3]]
 
 
 def test_cli_joins_a_running_cluster_and_writes_parquet(ray_session, inputs, tmp_path):
     import pyarrow.parquet as pq
 
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    address, env = ray_session
     base = [sys.executable, "-m", "lumenocr.cli.main", "ocr", *inputs, "-q"]
     out_ray = tmp_path / "ray.parquet"
     proc = subprocess.run(
-        [*base, "--ray", ray_session, "-o", str(out_ray)],
+        [*base, "--ray", address, "-o", str(out_ray)],
         capture_output=True,
         text=True,
         env=env,
