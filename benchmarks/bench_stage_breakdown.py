@@ -46,10 +46,17 @@ class Timed:
     """An engine (any callable on one array) whose calls are timed and whose input shapes are
     kept; thread-safe, so the recognizer's parallel workers add up their time."""
 
-    def __init__(self, inner, input_index: int | None = None):
+    def __init__(self, inner):
         self.inner = inner
         self.lock = threading.Lock()
         self.reset()
+
+    @classmethod
+    def wrap(cls, owner, attr: str) -> Timed:
+        """Put a timed wrapper in place of ``owner.<attr>`` and return it."""
+        timed = cls(getattr(owner, attr))
+        setattr(owner, attr, timed)
+        return timed
 
     def reset(self) -> None:
         self.seconds = 0.0
@@ -81,12 +88,9 @@ class Lumen:
         from lumenocr import OCR
 
         self.ocr = OCR(threads=threads, precision=precision, **options)
-        self.det = Timed(self.ocr.detector.engine)
-        self.ocr.detector.engine = self.det
-        self.cls = Timed(self.ocr.classifier.engine)
-        self.ocr.classifier.engine = self.cls
-        self.rec = Timed(self.ocr.recognizer.engine)
-        self.ocr.recognizer.engine = self.rec
+        self.det = Timed.wrap(self.ocr.detector, "engine")
+        self.cls = Timed.wrap(self.ocr.classifier, "engine")
+        self.rec = Timed.wrap(self.ocr.recognizer, "engine")
         post = self.ocr.detector.postprocess
         self.post_s = 0.0
 
@@ -98,11 +102,7 @@ class Lumen:
 
         self.ocr.detector.postprocess = timed_post
         orient = next((s for s in self.ocr.stages if s.name == "orient"), None)
-        self.orient = None
-        if orient is not None:
-            eng = orient.orienter.engine
-            self.orient = Timed(eng)
-            orient.orienter.engine = self.orient
+        self.orient = Timed.wrap(orient.orienter, "engine") if orient is not None else None
         self.columns = 0  # recognizer columns the crops' own content fills (resized widths)
 
     def engines(self) -> str:
@@ -151,12 +151,9 @@ class Rapid:
         warm = np.full((64, 64, 3), 255, np.uint8)
         cv2.putText(warm, "ab", (5, 40), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2)
         self.engine(warm)  # loads the lazily built models
-        self.det = Timed(self.engine.text_det.session)
-        self.engine.text_det.session = self.det
-        self.cls = Timed(self.engine.text_cls.session)
-        self.engine.text_cls.session = self.cls
-        self.rec = Timed(self.engine.text_rec.session)
-        self.engine.text_rec.session = self.rec
+        self.det = Timed.wrap(self.engine.text_det, "session")
+        self.cls = Timed.wrap(self.engine.text_cls, "session")
+        self.rec = Timed.wrap(self.engine.text_rec, "session")
 
     def engines(self) -> str:
         req = self.det.inner.session

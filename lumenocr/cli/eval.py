@@ -94,7 +94,7 @@ def register(subparsers) -> None:
         "--worst", type=int, default=0, metavar="N", help="det/e2e: list the N images with the lowest hmean"
     )
     parser.add_argument("--threads", type=int, help="with --model: ONNX Runtime threads")
-    from lumenocr.pipeline.profiles import PROFILES
+    from lumenocr.pipeline.profiles import DEFAULT_PROFILE, PROFILES
     from lumenocr.runtime.onnx import PRECISIONS, RuntimeOptions
 
     parser.add_argument(
@@ -106,9 +106,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--profile",
-        default="accurate",
+        default=DEFAULT_PROFILE,
         choices=tuple(PROFILES),
-        help="with --model: settings profile, as for `lumenocr ocr` (default: accurate)",
+        help="with --model: settings profile, as for `lumenocr ocr` (default: %(default)s)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)

@@ -23,7 +23,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    from lumenocr.pipeline.profiles import PROFILES
+    from lumenocr.pipeline.profiles import DEFAULT_PROFILE, PROFILES
     from lumenocr.runtime.onnx import PRECISIONS
     from lumenocr.serve.config import ServeConfig
 
@@ -69,9 +69,9 @@ def register(subparsers) -> None:
     )
     models.add_argument(
         "--profile",
-        default="accurate",
+        default=DEFAULT_PROFILE,
         choices=tuple(PROFILES),
-        help="settings profile, as for `lumenocr ocr` (default: accurate)",
+        help="settings profile, as for `lumenocr ocr` (default: %(default)s)",
     )
     models.add_argument(
         "--threads",
