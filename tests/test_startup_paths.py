@@ -88,3 +88,67 @@ def test_reading_one_image_loads_neither_openvino_nor_the_pdf_library(tmp_path):
     rc, ov, pdf, text = out.split(maxsplit=3)
     assert (rc, ov, pdf) == ("0", "False", "False"), out
     assert "Start" in text and "42" in text
+
+
+def test_settings_modules_load_neither_onnx_runtime_nor_opencv():
+    """The server's settings and the profiles name the pipeline's defaults without loading it
+    (``lumenocr.pipeline`` imports its predictors on first use); ``from lumenocr.pipeline
+    import OCR`` still works."""
+    out = _python(
+        """
+        import sys
+        import lumenocr.serve.config, lumenocr.pipeline.profiles, lumenocr.pipeline, lumenocr.io.options
+        heavy = ("onnxruntime", "cv2", "PIL", "lumenocr.pipeline.system", "lumenocr.io.image")
+        print(" ".join(m for m in heavy if m in sys.modules) or "-")
+        from lumenocr.pipeline import OCR, TextDetector
+        from lumenocr.serve.config import ServeConfig
+        from lumenocr.pipeline.profiles import DEFAULT_PROFILE
+        print(OCR.__module__, TextDetector.__module__, ServeConfig().profile == DEFAULT_PROFILE)
+        """
+    ).splitlines()
+    assert out[0] == "-", f"importing settings modules loaded {out[0]}"
+    assert out[1] == "lumenocr.pipeline.system lumenocr.pipeline.det True"
+
+
+def test_one_image_run_loads_no_video_reader_and_no_package_metadata(tmp_path):
+    """What ``lumenocr ocr one.png`` imports beyond the pipeline: not the video reader (and
+    rapidfuzz), not Ray, the server or torch."""
+    image = tmp_path / "one.png"
+    cv2.imwrite(str(image), render_lines(["Lazy 7"], font_size=32, margin=8))
+    out = _python(
+        f"""
+        import contextlib, io, sys
+        from lumenocr.cli.main import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = main(["ocr", {str(image)!r}, "--format", "txt"])
+        unused = ("lumenocr.video.reader", "rapidfuzz", "ray", "torch", "fastapi", "lumenocr.serve.app",
+                  "lumenocr.batch.pool", "lumenocr.batch.ray")
+        print(rc, " ".join(m for m in unused if m in sys.modules) or "-")
+        """
+    )
+    assert out.split() == ["0", "-"], out
+
+
+def test_cached_optimised_graphs_change_no_result(tmp_path, monkeypatch):
+    """The whole pipeline (page orientation, detector, direction, recognizer) on ONNX Runtime
+    reads a page the same with no graph cache, filling it, and loading from it."""
+    from lumenocr import OCR
+    from lumenocr.errors import ModelNotFoundError
+    from lumenocr.runtime import ort_cache
+
+    page = render_lines(["Cached graphs", "read the same 2024"], font_size=30, margin=10)
+    page = cv2.copyMakeBorder(page, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    results = []
+    for cache in (blocker / "none", tmp_path / "cache", tmp_path / "cache"):  # off, miss, hit
+        monkeypatch.setenv("LUMENOCR_CACHE", str(cache))
+        try:
+            ocr = OCR(providers=("cpu",), threads=1, orientation=True)
+        except ModelNotFoundError as e:
+            pytest.skip(str(e))
+        r = ocr(page)
+        results.append([(ln.text, ln.score, ln.det_score, ln.angle, ln.points) for ln in r.lines])
+    assert len(list((tmp_path / "cache" / "lumenocr" / ort_cache.FOLDER).glob("*.onnx"))) >= 3
+    assert results[0] and "Cached" in results[0][0][0]
+    assert results[1] == results[0] and results[2] == results[0]

@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 _EXPORTS = {
-    "LoadOptions": "lumenocr.io.image",
+    "LoadOptions": "lumenocr.io.options",
     "Page": "lumenocr.io.image",
     "LoadFailure": "lumenocr.io.image",
     "SUPPORTED_EXTENSIONS": "lumenocr.io.image",
     "array_to_bgr": "lumenocr.io.image",
     "pil_to_bgr": "lumenocr.io.image",
     "sniff_format": "lumenocr.io.image",
-    "parse_page_spec": "lumenocr.io.image",
+    "parse_page_spec": "lumenocr.io.options",
     "iter_pdf_pages": "lumenocr.io.pdf",
     "pdf_page_count": "lumenocr.io.pdf",
     "Source": "lumenocr.io.sources",
@@ -58,13 +58,12 @@ if TYPE_CHECKING:
     from lumenocr.io.image import (
         SUPPORTED_EXTENSIONS,
         LoadFailure,
-        LoadOptions,
         Page,
         array_to_bgr,
-        parse_page_spec,
         pil_to_bgr,
         sniff_format,
     )
+    from lumenocr.io.options import LoadOptions, parse_page_spec
     from lumenocr.io.pdf import iter_pdf_pages, pdf_page_count
     from lumenocr.io.sources import (
         ExpandedInputs,

@@ -81,6 +81,9 @@ class RuntimeOptions:
     with it (2 cores, benchmark lock, ``benchmarks/results/ort_spinning.md``): the ONNX
     Runtime pipeline 0.62x on ICDAR 2015 photos and 0.94x on forms; the OpenVINO pipeline,
     whose page-orientation model runs on ONNX Runtime, 0.91-0.96x.
+    graph_cache: keep ONNX Runtime's optimised graph of each model (1 MB and up, CPU provider)
+    in the user cache folder and load it already optimised in later processes: the same
+    outputs, about half the session set-up (:mod:`lumenocr.runtime.ort_cache`).
     """
 
     threads: int | None = None
@@ -90,6 +93,7 @@ class RuntimeOptions:
     graph_optimization: str = "all"
     precision: str = "f32"
     spinning: bool = False
+    graph_cache: bool = True
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -156,21 +160,6 @@ class OnnxEngine:
                 f"precision {options.precision!r} needs the OpenVINO engine (ONNX Runtime computes in f32 on "
                 "CPUs): install lumenocr[openvino] and use providers auto or openvino, or precision f32"
             )
-        so = ort.SessionOptions()
-        so.log_severity_level = 3
-        threads = intra_op_threads(options.threads)
-        if threads is not None:
-            so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.enable_cpu_mem_arena = options.mem_arena
-        # Memory patterns are planned per input shape; OCR shapes change on every call, so
-        # the cached plans only add to peak RSS (measured: -25% peak on FUNSD forms).
-        so.enable_mem_pattern = False
-        if not options.spinning:
-            # ORT's pool threads otherwise busy-wait after each run, holding a core while the
-            # next model (another session, or OpenVINO) runs: see RuntimeOptions.spinning.
-            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         levels = {
             "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
             "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
@@ -181,14 +170,39 @@ class OnnxEngine:
             raise ConfigError(
                 f"graph_optimization must be one of {', '.join(levels)}, got {options.graph_optimization!r}"
             )
-        so.graph_optimization_level = levels[options.graph_optimization]
         providers = (
             options.resolved_providers()
         )  # outside the try: a bad name is a ConfigError, not a bad file
+        graph = None
+        if (
+            options.graph_cache
+            and options.graph_optimization != "none"
+            and providers == ["CPUExecutionProvider"]
+        ):
+            from lumenocr.runtime.ort_cache import cached_graph
+
+            graph = cached_graph(path, options.graph_optimization, ort.__version__)
+        so = self._session_options(ort, options, levels[options.graph_optimization])
+        source = path
+        if graph is not None and graph.hit:  # already optimised: load it as it is
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            source = graph.path
+        elif graph is not None:
+            so.optimized_model_filepath = str(graph.partial)
         try:
-            self.session = ort.InferenceSession(str(path), sess_options=so, providers=providers)
-        except Exception as e:  # ORT raises its own exception types for bad files
+            try:
+                self.session = ort.InferenceSession(str(source), sess_options=so, providers=providers)
+            except Exception:  # ORT raises its own exception types for bad files
+                if graph is None:
+                    raise
+                graph.discard()  # a broken cached graph, or one this build cannot save: no cache
+                graph = None
+                so = self._session_options(ort, options, levels[options.graph_optimization])
+                self.session = ort.InferenceSession(str(path), sess_options=so, providers=providers)
+        except Exception as e:
             raise ModelError(f"cannot load ONNX model {path}: {str(e).splitlines()[0]}") from None
+        if graph is not None and not graph.hit:
+            graph.commit()
         inputs = self.session.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4:
             raise ModelError(
@@ -205,6 +219,26 @@ class OnnxEngine:
         #: from the registry as ``meta``).
         self.file_meta = ModelMeta.from_metadata(self.session.get_modelmeta().custom_metadata_map, str(path))
         self.meta = meta or self.file_meta
+
+    @staticmethod
+    def _session_options(ort, options: RuntimeOptions, level):
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        threads = intra_op_threads(options.threads)
+        if threads is not None:
+            so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.enable_cpu_mem_arena = options.mem_arena
+        # Memory patterns are planned per input shape; OCR shapes change on every call, so
+        # the cached plans only add to peak RSS (measured: -25% peak on FUNSD forms).
+        so.enable_mem_pattern = False
+        if not options.spinning:
+            # ORT's pool threads otherwise busy-wait after each run, holding a core while the
+            # next model (another session, or OpenVINO) runs: see RuntimeOptions.spinning.
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so.graph_optimization_level = level
+        return so
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]

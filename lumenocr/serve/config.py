@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from lumenocr.config_utils import from_dict, to_dict
 from lumenocr.errors import ConfigError
-from lumenocr.io.image import LoadOptions
+from lumenocr.io.options import LoadOptions
+from lumenocr.pipeline.profiles import DEFAULT_PROFILE
 from lumenocr.runtime.onnx import PRECISIONS
 
 #: Environment variable that carries the JSON settings to uvicorn worker processes.
@@ -41,7 +42,7 @@ class ServeConfig:
     dictionary: str | None = None
     providers: tuple[str, ...] | None = None  # None: the library default (RuntimeOptions)
     precision: str | None = None  # None: the library default (RuntimeOptions)
-    profile: str = "accurate"  # lumenocr/pipeline/profiles.py; explicit settings above win
+    profile: str = DEFAULT_PROFILE  # lumenocr/pipeline/profiles.py; explicit settings above win
     threads: int | None = None
     # Document stages, as ``lumenocr ocr --orientation/--layout/--tables`` (None: the library default).
     orientation: bool | None = None
@@ -121,7 +122,7 @@ class ServeConfig:
             kw["providers"] = self.providers
         if self.precision:
             kw["precision"] = self.precision
-        if self.profile != "accurate":
+        if self.profile != DEFAULT_PROFILE:
             kw["profile"] = self.profile
         return kw
 
