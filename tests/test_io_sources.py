@@ -127,6 +127,8 @@ def test_duplicates_are_kept_once(tmp_path):
     f = touch(tmp_path / "a.png")
     result = expand_inputs([str(f), str(tmp_path), str(tmp_path / "*.png")])
     assert result.files == [str(f)]
+    # The folder and the pattern matched a file given already: nothing is missing.
+    assert result.missing == [] and result.ok
 
 
 # --- load_all: one bad file is reported, the others read --------------------------------------------------

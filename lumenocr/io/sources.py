@@ -342,11 +342,14 @@ def expand_inputs(
         out.files.append(path)
         return True
 
+    # ``found`` counts supported files matched, listed now or by an earlier input: a folder or
+    # glob whose files were all given already matched something and is not "missing".
     def add_folder(folder: str) -> tuple[int, int]:
         found = skipped = 0
         for path in _walk(folder, recursive, out):
             if is_supported_file(path, extensions):
-                found += add(path)
+                add(path)
+                found += 1
             else:
                 out.skipped.append(path)
                 skipped += 1
@@ -372,7 +375,8 @@ def expand_inputs(
                     f, s = add_folder(match)
                     found, skipped = found + f, skipped + s
                 elif is_supported_file(match, extensions):
-                    found += add(match)
+                    add(match)
+                    found += 1
                 else:
                     out.skipped.append(match)
                     skipped += 1
