@@ -454,7 +454,7 @@ def test_multipage_tiff_page_selection_and_single_image_loading():
     pages = list(iter_pages(data, LoadOptions(pages=[2, 0])))
     assert [p.page for p in pages] == [2, 0]
     assert tuple(pages[0].image[0, 0]) == (255, 0, 0)
-    with pytest.raises(InputError, match="3 page"):
+    with pytest.raises(InputError, match=r"3 page\(s\); requested page 6 \(index 5\) does not exist"):
         list(iter_pages(data, LoadOptions(pages=[5])))
     with pytest.raises(InputError, match="several pages"):
         load_image(data)

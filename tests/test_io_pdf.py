@@ -12,6 +12,7 @@ from PIL import Image
 import lumenocr.io.pdf as pdf_module
 from lumenocr.errors import ImageDecodeError, InputError
 from lumenocr.io import LoadFailure, LoadOptions, Page, iter_pages, load_all, load_image, pdf_page_count
+from lumenocr.io.image import parse_page_spec
 
 COLORS = ((255, 0, 0), (0, 255, 0), (0, 0, 255))  # RGB
 
@@ -126,8 +127,11 @@ def test_pdf_page_selection():
     data = make_pdf(3)
     pages = list(iter_pages(data, LoadOptions(pages=range(1, 3))))
     assert [p.page for p in pages] == [1, 2]
-    with pytest.raises(InputError, match=r"has 3 page\(s\); requested page\(s\) \[7\]"):
+    # Users count pages from 1 (--pages, the server's pages=): the error says page 8, index 7.
+    with pytest.raises(InputError, match=r"has 3 page\(s\); requested page 8 \(index 7\) does not exist"):
         list(iter_pages(data, LoadOptions(pages=[0, 7])))
+    with pytest.raises(InputError, match=r"requested pages 4 \(index 3\), 5 \(index 4\) do not exist"):
+        list(iter_pages(data, LoadOptions(pages=parse_page_spec("1-5"))))
     with pytest.raises(InputError, match="several pages"):
         load_image(data)
     assert load_image(data, LoadOptions(pages=[2])).shape == (278, 556, 3)  # 200 dpi

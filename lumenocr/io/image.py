@@ -43,6 +43,7 @@ from lumenocr.errors import (
 
 # Their home is lumenocr.io.options (no OpenCV there); re-exported for the readers here and callers.
 from lumenocr.io.options import LoadOptions as LoadOptions
+from lumenocr.io.options import missing_pages
 from lumenocr.io.options import parse_page_spec as parse_page_spec
 
 #: Formats lumenocr reads, as returned by :func:`sniff_format`.
@@ -542,9 +543,7 @@ def _pil_pages(img: Image.Image, fmt: str, source: str, options: LoadOptions) ->
         wanted = list(options.pages)
         bad = [p for p in wanted if p >= n_frames]
         if bad:
-            raise InputError(
-                f"{source}: has {n_frames} page(s); requested page(s) {bad} do not exist (pages are 0-based)"
-            )
+            raise InputError(f"{source}: has {n_frames} page(s); {missing_pages(bad)}")
     else:
         wanted = list(range(n_frames))
     try:

@@ -70,3 +70,14 @@ def parse_page_spec(spec: str) -> list[int]:
             )
         pages.extend(range(lo - 1, hi))
     return pages
+
+
+def missing_pages(indices: list[int]) -> str:
+    """Says which requested pages do not exist, counted from 1 as users write them (``--pages``,
+    the server's ``pages``), with the 0-based index of ``LoadOptions.pages`` beside it."""
+    numbers = ", ".join(f"{p + 1} (index {p})" for p in indices)
+    return (
+        f"requested page {numbers} does not exist"
+        if len(indices) == 1
+        else f"requested pages {numbers} do not exist"
+    )

@@ -21,6 +21,7 @@ import pypdfium2.raw as pdfium_c
 
 from lumenocr.errors import ImageDecodeError, InputError, InputNotFoundError
 from lumenocr.io.image import LoadFailure, LoadOptions, Page
+from lumenocr.io.options import missing_pages
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ def selected_pages(n_pages: int, options: LoadOptions, source: str) -> list[int]
     wanted = [int(p) for p in options.pages]
     missing = [p for p in wanted if p >= n_pages]
     if missing:
-        raise InputError(
-            f"{source}: PDF has {n_pages} page(s); requested page(s) {missing} do not exist (pages are 0-based)"
-        )
+        raise InputError(f"{source}: PDF has {n_pages} page(s); {missing_pages(missing)}")
     return wanted
 
 
