@@ -202,3 +202,34 @@ def test_cli_joins_a_running_cluster_and_writes_parquet(ray_session, inputs, tmp
     assert [json.loads(row["record"])["boxes"] for row in table] == [r["boxes"] for r in local]
     assert [(row["image"], row["page"]) for row in table] == [(r["image"], r["page"]) for r in local]
     assert (tmp_path / "ray.parquet.failed.txt").read_text().split() == [inputs[3]]
+
+
+@pytest.mark.parametrize(
+    ("env", "address", "hinted"),
+    [
+        ({}, "10.0.0.1:6379", True),  # an explicit address never turns token mode on by itself
+        ({"RAY_ADDRESS": "10.0.0.1:6379"}, None, True),
+        ({"RAY_AUTH_MODE": "token"}, "10.0.0.1:6379", False),  # already set: the cause is elsewhere
+        ({}, "auto", False),  # Ray finds the cluster itself and turns token mode on when needed
+    ],
+)
+def test_failed_join_says_how_to_join_a_token_auth_cluster(monkeypatch, env, address, hinted):
+    # Ray 2.60 only says "Failed to connect to Ray cluster" when a head started with token
+    # authentication refuses a driver without RAY_AUTH_MODE=token (checked by hand on a real
+    # cluster: ~20 s of retries, then that message). No Ray instance is started here.
+    from lumenocr.batch import ray as batch_ray
+    from lumenocr.errors import ConfigError
+
+    for name in ("RAY_ADDRESS", "RAY_AUTH_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError(f"Failed to connect to Ray cluster at {kwargs.get('address')}")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    with pytest.raises(ConfigError, match="cannot connect to the Ray cluster") as err:
+        batch_ray.init(address)
+    assert ("RAY_AUTH_MODE=token" in str(err.value)) == hinted

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Collection, Sequence
 
 from lumenocr.batch.job import BatchJob, Outcome
@@ -41,7 +42,26 @@ def init(address: str | None = None, **kwargs) -> None:
             kwargs.setdefault("logging_level", logging.WARNING)
             ray.init(address=address, log_to_driver=False, **kwargs)
         except ConnectionError as e:
-            raise ConfigError(f"cannot connect to the Ray cluster at {address}: {e}") from None
+            raise ConfigError(
+                f"cannot connect to the Ray cluster at {address}: {e}{_auth_hint(address)}"
+            ) from None
+
+
+def _auth_hint(address: str | None) -> str:
+    """Why joining a cluster by its address may fail with Ray's token authentication.
+
+    Ray (2.5x+) turns token mode on by itself only for a cluster it finds without an address; a
+    driver given one (``--ray HOST:PORT`` or ``RAY_ADDRESS``) joins without a token unless
+    ``RAY_AUTH_MODE=token`` is set, and a head started with authentication refuses it.
+    """
+    given = address if address is not None else os.environ.get("RAY_ADDRESS")
+    if not given or given == "auto" or os.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+        return ""
+    return (
+        "; if the cluster uses token authentication (`ray start --head` turns it on where a token "
+        "exists, and says so), set RAY_AUTH_MODE=token and make the cluster's token available "
+        "(~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN); see docs/batch.md"
+    )
 
 
 class OCRActor:
