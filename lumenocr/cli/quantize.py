@@ -12,7 +12,7 @@ def register(subparsers) -> None:
         description="Write det_int8.onnx and rec_int8.onnx for a zoo model, calibrated on training images "
         "(never on what you evaluate on). Use them with `lumenocr ocr --det-model OUT/det_int8.onnx "
         "--rec-model OUT/rec_int8.onnx`. Measured (docs/performance.md): no loss on ICDAR scenes, but +0.9 "
-        "point page CER on FUNSD forms for 8-14%% less latency, so it is not a default: evaluate on your own "
+        "point page CER on FUNSD forms for 8-14% less latency, so it is not a default: evaluate on your own "
         "data before adopting it.",
     )
     p.add_argument("calib", nargs="+", help="calibration images: files or folders (searched recursively)")
