@@ -62,6 +62,19 @@ def test_rec_skips_long_and_unknown_texts_with_one_warning(tmp_path, rec_dir, ca
     assert "skipped 3 of 7" in caplog.text and "'a'" in caplog.text
 
 
+def test_a_label_file_with_no_usable_sample_is_a_clear_error(rec_dir, tmp_path):
+    # Every text outside the dictionary (e.g. the wrong character_dict), or an empty file: the
+    # error used to be an AttributeError raised while naming the label file.
+    img = (rec_dir / "label.txt").read_text().splitlines()[0].split("\t")[0]
+    wrong = rec_dir / "wrong_dict.txt"
+    wrong.write_text(f"{img}\tabc\n{img}\txyz\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    for label in (wrong, empty):
+        with pytest.raises(ConfigError, match=rf"no usable samples in .*{label.name}"):
+            RecDataset([str(label)], dictionary=Dictionary(list("0123456789")))
+
+
 def test_ratio_list_mixes_sources(rec_dir, tmp_path):
     other = tmp_path / "other"
     make_rec_set(other, 6, seed=4, chars="0123456789", min_len=3, max_len=5)

@@ -86,6 +86,11 @@ class LmdbSource:
         return {"path": self.path, "_env": None}
 
 
+def _source_name(source) -> str:
+    """A label file's path, or an LMDB folder's, for messages."""
+    return str(getattr(source, "label_file", None) or getattr(source, "path", source))
+
+
 class FolderSource:
     """Images referenced by a label file, relative to its folder."""
 
@@ -245,14 +250,12 @@ class RecDataset(_Epoch):
                 n_bad,
                 len(self.items) if self.evaluation else n_bad + len(self.items),
                 role,
-                ", ".join(str(getattr(s, "label_file", getattr(s, "path", s))) for s in sources),
+                ", ".join(_source_name(s) for s in sources),
                 ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())),
                 f" (unknown characters include {examples!r})" if examples else "",
             )
         if not self.items:
-            raise ConfigError(
-                f"no usable samples in {[str(getattr(s, 'label_file', s.path)) for s in sources]}"
-            )
+            raise ConfigError(f"no usable samples in {', '.join(_source_name(s) for s in sources)}")
 
     def _reject(self, text: str, unknown: Counter) -> str | None:
         if self.task == "cls":
