@@ -59,10 +59,7 @@ def test_vis_that_is_a_file_is_a_usage_error(capsys, image, tmp_path):
     target.write_text("a file")
     rc, out, err = _run(capsys, image, "--vis", target)
     assert rc == 2 and out == ""
-    assert (
-        _one_line(err)
-        == f"lumenocr ocr: error: --vis {target}: is a file, not a folder; give a folder for the pictures"
-    )
+    assert _one_line(err) == f"lumenocr ocr: error: --vis {target}: is a file, not a folder; give a folder"
 
 
 def test_vis_that_cannot_be_created_is_a_usage_error(capsys, image, tmp_path):

@@ -55,3 +55,57 @@ def test_a_config_that_is_not_utf8_text_is_a_clear_error(capsys, tmp_path, argv)
     cfg.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     line = _error_line(capsys, [a.format(cfg=cfg, tmp=tmp_path) for a in argv])
     assert f"{cfg}: not UTF-8 text" in line
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from lumenocr.train.toydata import make_det_set, make_rec_set
+
+    root = tmp_path_factory.mktemp("data")
+    rec = make_rec_set(root / "rec", 4, seed=1, chars="0123456789", min_len=2, max_len=4)
+    det = make_det_set(root / "det", 1, seed=1, size=(96, 128))
+    pred = root / "pred.jsonl"
+    pred.write_text('{"image": "images/0.jpg", "page": null, "boxes": []}\n')
+    return {"rec": rec, "det": det, "pred": pred}
+
+
+# Each command with an output it cannot write: a path under a file (no folder can be made
+# there, whoever runs the test) or an existing folder where a file is wanted. Each was a
+# traceback (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError,
+# torch's RuntimeError), some only after the work was done.
+CASES = {
+    "export": ["export", "{tmp}/missing.pt", "-o", "{blocked}/rec.onnx"],
+    "export-to-folder": ["export", "{tmp}/missing.pt", "-o", "{tmp}"],
+    "convert": ["convert", "ppocrv6-small", "--part", "det", "-o", "{blocked}/det.pt"],
+    "quantize": ["quantize", "{det}", "-o", "{blocked}/int8"],
+    "quantize-to-file": ["quantize", "{det}", "-o", "{file}"],
+    "to-lmdb": ["data", "to-lmdb", "{rec}", "{blocked}/lmdb"],
+    "split": ["data", "split", "{det}", "{blocked}/split"],
+    "crops": ["data", "crops", "{det}", "{blocked}/crops"],
+    "synth": ["synth", "rec", "--count", "2", "--out", "{blocked}/lines", "--quiet", "--workers", "1"],
+    "train": [
+        "train", "-c", "rec_crnn_mv3", "-o", "train.label_files=[{rec}]", "-o", "eval.label_files=[{rec}]",
+        "-o", "global.output_dir={blocked}/run",
+    ],
+    "eval-json": ["eval", "det", "--gt", "{det}", "--pred", "{pred}", "--json", "{blocked}/figures.json"],
+    "eval-save-pred": [
+        "eval", "rec", "--gt", "{rec}", "--model", "ppocrv6-small", "--save-pred", "{blocked}/pred.jsonl",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_output_that_cannot_be_written_is_one_clear_error(capsys, tmp_path, data, case):
+    file = tmp_path / "a_file.txt"
+    file.write_text("not a folder")
+    paths = {"tmp": tmp_path, "blocked": file, "file": file, **data}
+    argv = [a.format(**paths) for a in CASES[case]]
+    if argv[0] in ("train", "export", "convert"):
+        pytest.importorskip("torch")
+    line = _error_line(capsys, argv)
+    if case == "export-to-folder":
+        assert f"{tmp_path}: is a folder; give a file name" in line, line
+    else:
+        target = next(a.split("=", 1)[-1] for a in argv if str(file) in a)
+        assert target in line and ("cannot" in line or "is a file" in line), line
+    assert file.read_text() == "not a folder"

@@ -23,8 +23,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lumenocr.io.writers import prepare_output_file
     from lumenocr.train.convert import convert
 
+    prepare_output_file(args.output)
     info = convert(args.source, args.output, args.part, args.dictionary)
     print(f"wrote {info['output']} ({info['task']}, {info['architecture']}, {info['layers']} layers)")
     return 0

@@ -70,16 +70,20 @@ def inspect(args: argparse.Namespace) -> int:
 
 
 def to_lmdb(args: argparse.Namespace) -> int:
+    from lumenocr.io.writers import prepare_folder
     from lumenocr.train.lmdb_writer import write_rec_lmdb
 
+    prepare_folder(args.out_dir, "out_dir")
     n = write_rec_lmdb(args.label_file, args.out_dir)
     print(f"wrote {n} samples to {args.out_dir}")
     return 0
 
 
 def crops(args: argparse.Namespace) -> int:
+    from lumenocr.io.writers import prepare_folder
     from lumenocr.train.crops import cut_word_crops
 
+    prepare_folder(args.out_dir, "out_dir")
     c = cut_word_crops(args.label_file, args.out_dir, args.mode)
     print(
         f"wrote {c['crops']} crops from {c['images']} images to {args.out_dir} "
@@ -89,8 +93,10 @@ def crops(args: argparse.Namespace) -> int:
 
 
 def split(args: argparse.Namespace) -> int:
+    from lumenocr.io.writers import prepare_folder
     from lumenocr.train.crops import split_det_labels
 
+    prepare_folder(args.out_dir, "out_dir")
     train, val = split_det_labels(args.label_file, args.out_dir, args.val, args.seed)
     print(f"wrote {train} and {val}")
     return 0

@@ -385,6 +385,13 @@ def _check_args(args) -> None:
         raise InputError(f"--iou must be in (0, 1], got {args.iou}")
     if args.save_pred and not args.model:
         raise InputError("--save-pred needs --model (with --pred the predictions are already on disk)")
+    # Outputs are checked before the model runs: a run is not lost to a path it cannot write.
+    from lumenocr.io.writers import prepare_output_file
+
+    if args.json and args.json != "-":
+        prepare_output_file(args.json, "--json")
+    if args.save_pred:
+        prepare_output_file(args.save_pred, "--save-pred")
     if args.page_text and args.task != "e2e":
         raise InputError("--page-text applies to `eval e2e`")
     if args.words and args.task == "rec":

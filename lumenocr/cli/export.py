@@ -20,8 +20,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lumenocr.io.writers import prepare_output_file
     from lumenocr.train.export import export_onnx, parity
 
+    prepare_output_file(args.output)
     path = export_onnx(args.checkpoint, args.output, args.opset)
     print(f"wrote {path}")
     if args.check:

@@ -28,6 +28,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lumenocr.errors import ConfigError
+    from lumenocr.io.writers import prepare_folder
     from lumenocr.quantize import options_from, quantize_model
     from lumenocr.zoo import DEFAULT_MODEL
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         det_images=args.det_images, rec_lines=args.rec_lines, synth_lines=args.synth_lines, seed=args.seed
     )
     parts = tuple(s.strip() for s in args.parts.split(",") if s.strip())
+    prepare_folder(args.output, "--output")
     report = quantize_model(args.model or DEFAULT_MODEL, args.calib, args.output, opts, parts)
     for path in (report.det, report.rec):
         if path is not None:

@@ -55,7 +55,12 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         overrides.append(f"global.checkpoint={args.resume}")
     cfg = load_config(args.config, overrides)
-    setup_logging(cfg.global_.output_dir, int(os.environ.get("RANK", "0")) == 0)
+    main = int(os.environ.get("RANK", "0")) == 0
+    if main:
+        from lumenocr.io.writers import prepare_folder
+
+        prepare_folder(cfg.global_.output_dir, "global.output_dir")
+    setup_logging(cfg.global_.output_dir, main)
 
     from lumenocr.train.trainer import Trainer
 

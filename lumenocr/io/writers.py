@@ -196,13 +196,32 @@ def prepare_folder(path: str | os.PathLike, option: str = "output folder") -> Pa
     created is a :class:`ConfigError` naming ``option``, not a traceback half-way."""
     p = Path(path)
     if p.exists() and not p.is_dir():
-        raise ConfigError(f"{option} {path}: is a file, not a folder; give a folder for the pictures")
+        raise ConfigError(f"{option} {path}: is a file, not a folder; give a folder")
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"{option} {path}: cannot create the folder: {e.strerror or e}") from None
     if not os.access(p, os.W_OK | os.X_OK):
         raise ConfigError(f"{option} {path}: the folder is not writable")
+    return p
+
+
+def prepare_output_file(path: str | os.PathLike, option: str = "--output") -> Path:
+    """Check that the file ``path`` can be written (creating its folder), before any work is
+    done: a folder in its place or a file that cannot be created is a :class:`ConfigError`
+    naming ``option``. The file is not left behind, and an existing one is not changed."""
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder; give a file name")
+    existed = p.exists()
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(p, "ab"):
+            pass
+    except OSError as e:
+        raise ConfigError(f"{option} {path}: cannot write: {e.strerror or e}") from None
+    if not existed:
+        p.unlink(missing_ok=True)
     return p
 
 

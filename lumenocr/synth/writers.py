@@ -33,7 +33,10 @@ def prepare_out_dir(out_dir: str | Path, fmt: str, overwrite: bool) -> Path:
         )
     for p in existing:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create the output folder {out}: {e.strerror or e}") from None
     return out
 
 
