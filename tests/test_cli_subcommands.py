@@ -109,3 +109,22 @@ def test_an_output_that_cannot_be_written_is_one_clear_error(capsys, tmp_path, d
         target = next(a.split("=", 1)[-1] for a in argv if str(file) in a)
         assert target in line and ("cannot" in line or "is a file" in line), line
     assert file.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["eval", "det", "--gt", "{det}", "--pred", "{pred}", "--worst", "-1"], "--worst"),
+        (["eval", "rec", "--gt", "{rec}", "--pred", "{pred}", "--confusions", "-2"], "--confusions"),
+        (["eval", "rec", "--gt", "{rec}", "--model", "ppocrv6-small", "--threads", "0"], "--threads"),
+        (["synth", "rec", "--count", "2", "--out", "{tmp}/lines", "--seed", "-1", "--quiet"], "--seed"),
+        (["quantize", "{det}", "-o", "{tmp}/int8", "--synth-lines", "-5"], "--synth-lines"),
+        (["quantize", "{det}", "-o", "{tmp}/int8", "--seed", "-1"], "--seed"),
+    ],
+)
+def test_out_of_range_numbers_are_refused(capsys, tmp_path, data, argv, option):
+    # These ran with the value: --worst -1 listed nothing, --confusions -2 listed all but two,
+    # --threads 0 meant "all cores" (lumenocr ocr refuses it), --synth-lines -5 meant 0, and
+    # synth --seed -1 was a numpy ValueError traceback.
+    line = _error_line(capsys, [a.format(tmp=tmp_path, **data) for a in argv])
+    assert f"{option} must be at least" in line, line

@@ -383,6 +383,13 @@ def _check_args(args) -> None:
         )
     if not 0.0 < args.iou <= 1.0:
         raise InputError(f"--iou must be in (0, 1], got {args.iou}")
+    for option, value, least in (
+        ("--threads", args.threads, 1),
+        ("--worst", args.worst, 0),
+        ("--confusions", args.confusions, 0),
+    ):
+        if value is not None and value < least:
+            raise InputError(f"{option} must be at least {least}, got {value}")
     if args.save_pred and not args.model:
         raise InputError("--save-pred needs --model (with --pred the predictions are already on disk)")
     # Outputs are checked before the model runs: a run is not lost to a path it cannot write.

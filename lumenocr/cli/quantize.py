@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from lumenocr.quantize import options_from, quantize_model
     from lumenocr.zoo import DEFAULT_MODEL
 
-    for name in ("det_images", "rec_lines"):
+    for name, least in (("det_images", 1), ("rec_lines", 1), ("synth_lines", 0), ("seed", 0)):
         v = getattr(args, name)
-        if v is not None and v < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+        if v is not None and v < least:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least {least}, got {v}")
     opts = options_from(
         det_images=args.det_images, rec_lines=args.rec_lines, synth_lines=args.synth_lines, seed=args.seed
     )

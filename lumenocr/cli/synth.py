@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--count must be at least 1, got {args.count}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    if args.seed < 0:  # numpy's generators take non-negative seeds
+        raise ConfigError(f"--seed must be at least 0, got {args.seed}")
     cfg = apply_overrides(load_config(args.config, args.synth_kind), args)
     gen = generate_rec if args.synth_kind == "rec" else generate_det
     report = gen(
