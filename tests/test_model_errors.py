@@ -235,6 +235,14 @@ def test_bad_knob_values(kw):
 def test_unknown_provider_is_a_config_error():
     with pytest.raises(ConfigError, match="gpu9"):
         OCR(providers=("gpu9",))
+    with pytest.raises(ConfigError, match="'gpu9'"):  # a string is one name, not its letters
+        OCR(providers="gpu9")
+
+
+def test_one_provider_may_be_given_as_a_string():
+    # providers="cpu" was read as ("c", "p", "u"): "unknown execution provider 'c'".
+    ocr = OCR(providers="cpu", use_cls=False, orientation=False)
+    assert set(ocr.engines().values()) == {"onnxruntime f32"}
 
 
 def test_bad_graph_optimization_level(tmp_path):

@@ -107,7 +107,9 @@ class OCR:
                 f"unknown option(s) {', '.join(sorted(map(repr, unknown)))}; detection knobs are: "
                 f"{', '.join(sorted(DET_KNOBS))}"
             )
-        runtime = RuntimeOptions(threads=threads, providers=tuple(providers), precision=precision)
+        # One name given as a string ("cpu") is that provider, not the letters c, p, u.
+        names = (providers,) if isinstance(providers, str) else tuple(providers)
+        runtime = RuntimeOptions(threads=threads, providers=names, precision=precision)
         from lumenocr.document.pipeline import DocumentOptions, add_document_stages, load_document_models
 
         # Orientation turns pages before detection: nothing to turn when each input is one line.
