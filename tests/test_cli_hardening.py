@@ -243,3 +243,27 @@ def test_eval_and_synth_draw_no_progress_bar_into_logs(tiny_dataset, tmp_path):
     assert proc.returncode == 0, proc.stderr
     _no_bar(proc.stderr)
     assert "wrote 3 lines" in proc.stderr
+
+
+def test_ctrl_c_says_what_was_written_and_resume_finishes_the_run(capsys, monkeypatch, tmp_path, image):
+    import lumenocr.batch
+
+    second = tmp_path / "second.png"
+    cv2.imwrite(str(second), render_lines(["Second page 7"], font_size=32))
+    out = tmp_path / "out.jsonl"
+    real = lumenocr.batch.run_batch
+
+    def interrupted(files, job, kwargs, sink, **kw):  # Ctrl-C after the first record
+        sink.write({"image": files[0], "page": None, "boxes": [], "seconds": 0.0})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lumenocr.batch, "run_batch", interrupted)
+    rc, _, err = _run(capsys, image, second, "-o", out, "--workers", "1")
+    assert rc == 130
+    assert f"interrupted: 1 new record(s) are in {out}; the same command with --resume continues" in err
+    monkeypatch.setattr(lumenocr.batch, "run_batch", real)
+    rc, _, err = _run(capsys, image, second, "-o", out, "--workers", "1", "--resume")
+    assert rc == 0, err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["image"] for r in records] == [str(image), str(second)]  # each once, in order
+    assert "Second page 7" in " ".join(b["text"] for b in records[1]["boxes"])

@@ -456,6 +456,14 @@ def _run(args, cleanup: contextlib.ExitStack) -> int:
         except BrokenPipeError:  # e.g. `lumenocr ocr scans/ | head`: the reader has gone, stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
+        except KeyboardInterrupt:
+            progress.close()
+            if kind == "jsonl-file":  # what is safe, and how to go on (main() exits 130)
+                report(
+                    f"interrupted: {writer.count} new record(s) are in {args.output}; the same command "
+                    "with --resume continues where this run stopped"
+                )
+            raise
         finally:
             progress.close()
     summary.inputs = n_inputs
