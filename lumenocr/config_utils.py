@@ -5,6 +5,7 @@ settings class hand-writes its serialisation and no field can be forgotten."""
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lumenocr.errors import ConfigError
@@ -66,7 +67,8 @@ def from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
 
 
 def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
-    """``dataclasses.replace`` that rejects unknown keys with a clear message."""
+    """``dataclasses.replace`` that rejects unknown keys and values of the wrong kind with a
+    clear message."""
     names = {f.name for f in dataclasses.fields(obj)}
     unknown = sorted(set(changes) - names)
     if unknown:
@@ -74,7 +76,37 @@ def replace_checked(obj: T, where: str = "", **changes: Any) -> T:
         raise ConfigError(
             f"{prefix}unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(names))}"
         )
+    check_types(obj, changes)
     return dataclasses.replace(obj, **changes)
+
+
+# What a value of a simply annotated settings field may be. A number field takes any real number
+# (range checks follow in the class); a string where a number belongs ("0.4" from a form or a
+# CLI-minded caller) would otherwise fail later as "'<' not supported between 'float' and 'str'".
+_KINDS: dict[str, tuple[str, Any]] = {
+    "int": ("a number", lambda v: isinstance(v, numbers.Real)),
+    "float": ("a number", lambda v: isinstance(v, numbers.Real)),
+    "bool": ("True or False", lambda v: isinstance(v, bool) or type(v).__name__ == "bool_"),
+    "str": ("a string", lambda v: isinstance(v, str)),
+}
+
+
+def check_types(obj: Any, values: dict[str, Any] | None = None) -> None:
+    """A :class:`ConfigError` naming the first field of settings dataclass ``obj`` whose value
+    (``values``: those about to be set; default: the object's own) is not of the kind its
+    annotation says (``int``, ``float``, ``bool``, ``str``, each optionally ``| None``).
+    Fields with other annotations are left to the class."""
+    given = values if values is not None else {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    types = {f.name: str(f.type) for f in dataclasses.fields(obj)}
+    for name, value in given.items():
+        kind = types.get(name, "")
+        optional = kind.endswith(" | None")
+        rule = _KINDS.get(kind.removesuffix(" | None"))
+        if rule is None or (optional and value is None):
+            continue
+        what, ok = rule
+        if not ok(value):
+            raise ConfigError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
 
 
 def read_yaml_mapping(path, what: str = "config") -> dict[str, Any]:

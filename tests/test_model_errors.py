@@ -232,6 +232,25 @@ def test_bad_knob_values(kw):
         OCR(**kw)
 
 
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"thresh": "0.4"}, "thresh must be a number, got '0.4' (str)"),
+        ({"limit_side_len": "1280"}, "limit_side_len must be a number, got '1280' (str)"),
+        ({"use_dilation": "no"}, "use_dilation must be True or False, got 'no' (str)"),
+        ({"box_type": 4}, "box_type must be a string, got 4 (int)"),
+        ({"text_score": "0.5"}, "text_score must be a number, got '0.5' (str)"),
+        ({"threads": "2"}, "threads must be a number, got '2' (str)"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_named(kw, message):
+    # These were TypeErrors ("'<' not supported between instances of 'float' and 'str'"), or
+    # worse, ran: use_dilation="no" is a true value.
+    with pytest.raises(ConfigError) as e:
+        OCR(**kw)
+    assert message in str(e.value)
+
+
 def test_unknown_provider_is_a_config_error():
     with pytest.raises(ConfigError, match="gpu9"):
         OCR(providers=("gpu9",))

@@ -39,6 +39,9 @@ class OCROptions:
     words: bool = True  # compute word boxes from CTC positions
 
     def __post_init__(self) -> None:
+        from lumenocr.config_utils import check_types
+
+        check_types(self)
         if not 0.0 <= self.text_score <= 1.0:
             raise ConfigError(f"text_score must be in [0, 1], got {self.text_score}")
 

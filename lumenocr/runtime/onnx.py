@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lumenocr.config_utils import check_types
 from lumenocr.errors import ConfigError, ModelError
 from lumenocr.runtime.cpu import intra_op_threads
 from lumenocr.runtime.metadata import ModelMeta
@@ -96,6 +97,7 @@ class RuntimeOptions:
     graph_cache: bool = True
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
