@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lumenocr.config_utils import from_dict
 from lumenocr.errors import (
@@ -164,6 +164,36 @@ def test_16bit_tiff_via_pillow():
     out = load_image(data)
     expected = np.rint(gray16.astype(np.float64) * 255 / int(gray16.max())).astype(np.uint8)
     np.testing.assert_array_equal(out[:, :, 2], expected)
+
+
+def _float_tiff(pages: list[np.ndarray], tmp_path: Path) -> bytes:
+    path = tmp_path / "float.tif"
+    assert cv2.imwritemulti(str(path), pages)
+    return path.read_bytes()
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow, on the broken file at the end
+def test_floating_point_rgb_tiff_via_opencv(tmp_path):
+    # Pillow has no mode for 32-bit float RGB samples and called such a valid file
+    # "corrupt TIFF image: invalid header"; OpenCV's libtiff reads it.
+    rng = np.random.default_rng(3)
+    first = rng.random((30, 40, 3), dtype=np.float32)
+    second = rng.random((20, 25, 3), dtype=np.float32)
+    data = _float_tiff([first, second], tmp_path)
+    with pytest.raises(UnidentifiedImageError):
+        Image.open(io.BytesIO(data))
+    pages = list(iter_pages(data))
+    assert [p.page for p in pages] == [0, 1]
+    np.testing.assert_array_equal(pages[1].image, np.rint(second * 255).astype(np.uint8))
+    path = tmp_path / "float.tif"  # from a path as well, and one page of it
+    (page,) = iter_pages(path, LoadOptions(pages=[0]))
+    np.testing.assert_array_equal(page.image, np.rint(first * 255).astype(np.uint8))
+    with pytest.raises(InputError, match=r"requested page 3 \(index 2\)"):
+        list(iter_pages(data, LoadOptions(pages=[2])))
+    with pytest.raises(ImageTooLargeError, match="page 0"):  # sizes are checked before decoding
+        list(iter_pages(data, LoadOptions(max_pixels=1000)))
+    with pytest.raises(ImageDecodeError, match="corrupt TIFF"):  # a broken one is still corrupt
+        list(iter_pages(data[:8] + b"\x00" * 64))
 
 
 def test_rgba_png_composited_on_white():

@@ -527,8 +527,60 @@ def _decode_fast(data: bytes, fmt: str, source: str, options: LoadOptions) -> np
 def decode_with_pil(fp: Any, fmt: str, source: str, options: LoadOptions) -> Iterator[Page]:
     """Decode with Pillow (TIFF pages, GIF first frame, or a JPEG/PNG that needs judging)."""
     formats = _PIL_FORMATS.get(fmt) or _FAST_FORMATS[fmt]
-    img = _open_pil(fp, formats, source, options.max_pixels)
+    try:
+        img = _open_pil(fp, formats, source, options.max_pixels)
+    except ImageDecodeError as exc:
+        if fmt != "tiff" or not isinstance(exc.__cause__, UnidentifiedImageError):
+            raise
+        # A valid TIFF in a layout Pillow has no mode for (floating-point RGB samples, ...):
+        # OpenCV's libtiff reads those; what it cannot read keeps Pillow's verdict.
+        yield from _tiff_with_opencv(fp, source, options, exc)
+        return
     yield from _pil_pages(img, fmt, source, options)
+
+
+def _tiff_with_opencv(
+    fp: Any, source: str, options: LoadOptions, pil_error: ImageDecodeError
+) -> Iterator[Page]:
+    """The pages of a TIFF Pillow cannot open, decoded by OpenCV; every page's size is read
+    from its header (Pillow's tag reader) and checked against ``max_pixels`` first."""
+    from PIL import TiffImagePlugin
+
+    if isinstance(fp, (str, os.PathLike)):
+        with open(fp, "rb") as f:
+            data = f.read()
+    else:
+        fp.seek(0)
+        data = fp.read()
+    sizes: list[tuple[int, int]] = []
+    try:
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(data[:8])
+        stream, offset = io.BytesIO(data), ifd.next
+        while offset and len(sizes) < 100_000:
+            stream.seek(offset)
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(data[:8])
+            ifd.load(stream)
+            sizes.append((int(ifd[256]), int(ifd[257])))  # ImageWidth, ImageLength
+            offset = ifd.next
+    except Exception:  # noqa: BLE001 - a header Pillow's tag reader rejects: Pillow's verdict stands
+        raise pil_error from None
+    if not sizes:
+        raise pil_error
+    multi = len(sizes) > 1
+    for index, (w, h) in enumerate(sizes):
+        check_pixels(h, w, f"{source} page {index}" if multi else source, options.max_pixels)
+    try:
+        ok, frames = cv2.imdecodemulti(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        ok, frames = False, []
+    if not ok or len(frames) != len(sizes):
+        raise pil_error
+    wanted = list(options.pages) if options.pages is not None else list(range(len(frames)))
+    bad = [p for p in wanted if p >= len(frames)]
+    if bad:
+        raise InputError(f"{source}: has {len(frames)} page(s); {missing_pages(bad)}")
+    for index in wanted:
+        yield Page(array_to_bgr(frames[index], source), source, index if multi else None)
 
 
 def _pil_pages(img: Image.Image, fmt: str, source: str, options: LoadOptions) -> Iterator[Page]:
