@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import metadata
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_a_wrong_cached_hash_for_the_same_file_still_fails_verification(tmp_path
         def locate_file(self, path):
             return model_file
 
-    monkeypatch.setattr(resolve_mod.metadata, "distribution", lambda name: Dist())
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist())
     ref = FileRef("somepkg", "model.onnx", resolve_mod.sha256_of(model_file))
     with pytest.raises(ModelChecksumError):
         resolve_mod.locate(ref)

@@ -112,7 +112,8 @@ def test_settings_modules_load_neither_onnx_runtime_nor_opencv():
 
 def test_one_image_run_loads_no_video_reader_and_no_package_metadata(tmp_path):
     """What ``lumenocr ocr one.png`` imports beyond the pipeline: not the video reader (and
-    rapidfuzz), not Ray, the server or torch."""
+    rapidfuzz), not Ray, the server or torch, and the zoo finds its model files without reading
+    package metadata (importlib.metadata)."""
     image = tmp_path / "one.png"
     cv2.imwrite(str(image), render_lines(["Lazy 7"], font_size=32, margin=8))
     out = _python(
@@ -122,7 +123,7 @@ def test_one_image_run_loads_no_video_reader_and_no_package_metadata(tmp_path):
         with contextlib.redirect_stdout(io.StringIO()):
             rc = main(["ocr", {str(image)!r}, "--format", "txt"])
         unused = ("lumenocr.video.reader", "rapidfuzz", "ray", "torch", "fastapi", "lumenocr.serve.app",
-                  "lumenocr.batch.pool", "lumenocr.batch.ray")
+                  "lumenocr.batch.pool", "lumenocr.batch.ray", "importlib.metadata")
         print(rc, " ".join(m for m in unused if m in sys.modules) or "-")
         """
     )

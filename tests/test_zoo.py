@@ -64,7 +64,7 @@ def test_installed_models_reports_carriers(monkeypatch):
             raise metadata.PackageNotFoundError(name)
         return real(name)
 
-    monkeypatch.setattr(resolve_mod.metadata, "distribution", fake)
+    monkeypatch.setattr(metadata, "distribution", fake)
     status = installed_models()
     assert set(status) == set(SPECS)
     assert status["ppocrv5-mobile"] is False
@@ -89,7 +89,7 @@ def fake_dist(tmp_path, monkeypatch):
             return FakeDist(tmp_path)
         return real(name)
 
-    monkeypatch.setattr(resolve_mod.metadata, "distribution", fake)
+    monkeypatch.setattr(metadata, "distribution", fake)
     return tmp_path
 
 
@@ -165,3 +165,29 @@ def test_every_installed_model_reads_a_clean_line(name):
     res = ocr(cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
     # PP-OCRv4's Chinese recognizer often drops the spaces on tight crops: compare without them.
     assert res.text.replace(" ", "") == "Quickbrownfox2024"
+
+
+def test_package_files_are_found_without_distribution_metadata(tmp_path, monkeypatch):
+    """A file under a top-level package directory is found through the import system (no
+    importlib.metadata at start-up); a copy with other bytes that shadows it (a source checkout
+    in the working folder, say) falls back to the distribution's own file."""
+    data = b"installed weights"
+    site = tmp_path / "site"
+    (site / "carrierpkg" / "models").mkdir(parents=True)
+    (site / "carrierpkg" / "__init__.py").write_text("")
+    (site / "carrierpkg" / "models" / "m.onnx").write_bytes(data)
+    monkeypatch.syspath_prepend(str(site))
+    ref = FileRef("carrier-dist", "carrierpkg/models/m.onnx", hashlib.sha256(data).hexdigest())
+
+    def no_metadata(name):
+        raise AssertionError("read distribution metadata")
+
+    monkeypatch.setattr(metadata, "distribution", no_metadata)
+    assert locate(ref) == site / "carrierpkg" / "models" / "m.onnx"
+    shadow = tmp_path / "checkout"
+    (shadow / "carrierpkg" / "models").mkdir(parents=True)
+    (shadow / "carrierpkg" / "__init__.py").write_text("")
+    (shadow / "carrierpkg" / "models" / "m.onnx").write_bytes(b"a different version")
+    monkeypatch.syspath_prepend(str(shadow))
+    monkeypatch.setattr(metadata, "distribution", lambda name: FakeDist(site))
+    assert locate(ref) == site / "carrierpkg" / "models" / "m.onnx"

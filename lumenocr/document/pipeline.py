@@ -47,16 +47,11 @@ class DocumentOptions:
 
 
 def orientation_available() -> bool:
-    """Whether the page-orientation model's carrier wheel is installed (no file access)."""
-    from importlib import metadata
-
+    """Whether the page-orientation model's carrier wheel is installed (the file is not read)."""
     from lumenocr.zoo.documents import DOC_MODELS
+    from lumenocr.zoo.resolve import is_installed
 
-    try:
-        metadata.distribution(DOC_MODELS["orientation"].file.distribution)
-    except metadata.PackageNotFoundError:
-        return False
-    return True
+    return is_installed(DOC_MODELS["orientation"].file)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from lumenocr.cache import cache_dir
 #: Sub-folder of the user cache folder.
 FOLDER = "onnxruntime"
 #: Models smaller than this are optimised on every load.
-MIN_BYTES = 1 << 20
+MIN_BYTES = 1 << 18
 #: Optimised graphs kept; the least recently used beyond this are deleted.
 MAX_ENTRIES = 24
 

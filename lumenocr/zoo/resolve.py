@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import threading
-from importlib import metadata
 from pathlib import Path
 
 from lumenocr.cache import cache_dir, read_json, write_json
@@ -62,8 +62,47 @@ def cached_sha256(path: Path) -> str:
     return known
 
 
+def _package_file(ref: FileRef) -> Path | None:
+    """``ref``'s file found through the import system, when its path starts with a top-level
+    package directory (``rapidocr/models/...``) and the file is there: no distribution metadata
+    read, which would import :mod:`importlib.metadata` (with zipfile, email, ...: ~10 ms of a
+    one-image run). The checksum still decides whether it is the right file."""
+    top, sep, _ = ref.path.partition("/")
+    if not sep or not top.isidentifier():
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(folder).parent / ref.path
+        if path.is_file():
+            return path
+    return None
+
+
+def is_installed(ref: FileRef) -> bool:
+    """Whether ``ref``'s carrier distribution is installed (its file is not read)."""
+    if _package_file(ref) is not None:
+        return True
+    from importlib import metadata
+
+    try:
+        metadata.distribution(ref.distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def locate(ref: FileRef, verify: bool = True) -> Path:
     """Path of ``ref`` inside its installed distribution, checksum-verified (see :func:`cached_sha256`)."""
+    path = _package_file(ref)
+    if path is not None and (not verify or cached_sha256(path) == ref.sha256):
+        return path
+    # Not found that way (or another copy of the package shadows the installed one, e.g. a
+    # source checkout in the working folder): ask the distribution's own file list.
+    from importlib import metadata
+
     try:
         dist = metadata.distribution(ref.distribution)
     except metadata.PackageNotFoundError:
@@ -87,6 +126,8 @@ def locate(ref: FileRef, verify: bool = True) -> Path:
 
 def installed_models() -> dict[str, bool]:
     """Model name -> whether its carrier packages are installed."""
+    from importlib import metadata
+
     out = {}
     for spec in {s.name: s for s in MODELS.values()}.values():
         ok = True
