@@ -126,6 +126,13 @@ def main() -> None:
         action="store_true",
         help="do not byte-compile lumenocr first (measures a checkout that compiles on every start)",
     )
+    ap.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time the lumenocr package in DIR (e.g. `git archive` of an older commit), "
+        "byte-compiled likewise: a before/after in the same run",
+    )
+    ap.add_argument("--before-label", default="before", help="how the --before row is named (a commit)")
     ap.add_argument("--out", default=str(RESULTS / "startup"))
     ap.add_argument("--record-plan", metavar="JSON", help=argparse.SUPPRESS)
     ap.add_argument("--no-orientation", action="store_true", help=argparse.SUPPRESS)
@@ -134,6 +141,14 @@ def main() -> None:
         record_plan(args.image, args.threads, Path(args.record_plan), not args.no_orientation)
         return
     cmds = commands(args.image, args.threads)
+    if args.before:
+        before = Path(args.before).resolve()
+        # -c, not -m: the package in DIR comes first on sys.path, not the one in this checkout.
+        code = f"import sys; sys.path.insert(0, {str(before)!r}); from lumenocr.cli.main import main; sys.exit(main())"
+        default = next(iter(cmds))
+        cmds[f"lumenocr {args.before_label} (same command, that commit's code)"] = [
+            sys.executable, "-c", code, *cmds[default][3:]
+        ]  # fmt: skip
     # The floor: any ORT program's least work for what lumenocr ran (see startup_floor.py).
     plans = Path(tempfile.mkdtemp(prefix="startup_floor_"))
     floor = [sys.executable, str(REPO / "benchmarks" / "startup_floor.py")]
@@ -149,6 +164,10 @@ def main() -> None:
         cmds[name] = [*floor, str(plan)]
     if not args.no_compile:
         byte_compile()
+        if args.before:
+            import compileall
+
+            compileall.compile_dir(str(Path(args.before) / "lumenocr"), quiet=1)
     for name, cmd in cmds.items():  # warm the page cache and the user caches; not timed
         _, _, rc = run_once(cmd)
         if rc != 0:
@@ -180,10 +199,12 @@ def main() -> None:
     image = Path(args.image).resolve()
     shown = str(image.relative_to(DATA.resolve())) if image.is_relative_to(DATA.resolve()) else image.name
     out.with_suffix(".json").write_text(json.dumps({"image": shown, "results": rows}, indent=1))
+    # No paths of this machine in the results: --before's folder is shown as DIR.
+    shown_args = " ".join("DIR" if args.before and a == args.before else a for a in sys.argv[1:])
     lines = [
         "# Whole-process time for one image",
         "",
-        f"Command: `python benchmarks/bench_startup.py {' '.join(sys.argv[1:])}`  ",
+        f"Command: `python benchmarks/bench_startup.py {shown_args}`  ",
         f"Image: `{Path(args.image).name}`; {args.runs} runs per command, interleaved; date "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores, shared with other work; "
         + (

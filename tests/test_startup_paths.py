@@ -15,7 +15,7 @@ import cv2
 import pytest
 
 from lumenocr.cli.main import SUBCOMMANDS
-from lumenocr.runtime.factory import ONE_SHOT_PAGES, providers_for_job
+from lumenocr.runtime.factory import ONE_SHOT_PAGES, arena_for_job, providers_for_job
 from lumenocr.vis.sample import render_lines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,7 +132,8 @@ def test_one_image_run_loads_no_video_reader_and_no_package_metadata(tmp_path):
 
 def test_cached_optimised_graphs_change_no_result(tmp_path, monkeypatch):
     """The whole pipeline (page orientation, detector, direction, recognizer) on ONNX Runtime
-    reads a page the same with no graph cache, filling it, and loading from it."""
+    reads a page the same with no graph cache, filling it, and loading from it, and with ONNX
+    Runtime's memory arena (what a one-image ``lumenocr ocr`` runs with)."""
     from lumenocr import OCR
     from lumenocr.errors import ModelNotFoundError
     from lumenocr.runtime import ort_cache
@@ -142,14 +143,52 @@ def test_cached_optimised_graphs_change_no_result(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("")
     results = []
-    for cache in (blocker / "none", tmp_path / "cache", tmp_path / "cache"):  # off, miss, hit
+    # Graph cache off, filled (miss), read (hit); then read with the memory arena (one-shot jobs).
+    runs = [(blocker / "none", False), (tmp_path / "cache", False), (tmp_path / "cache", False)]
+    for cache, arena in [*runs, (tmp_path / "cache", True)]:
         monkeypatch.setenv("LUMENOCR_CACHE", str(cache))
         try:
-            ocr = OCR(providers=("cpu",), threads=1, orientation=True)
+            ocr = OCR(providers=("cpu",), threads=1, orientation=True, mem_arena=arena)
         except ModelNotFoundError as e:
             pytest.skip(str(e))
         r = ocr(page)
         results.append([(ln.text, ln.score, ln.det_score, ln.angle, ln.points) for ln in r.lines])
     assert len(list((tmp_path / "cache" / "lumenocr" / ort_cache.FOLDER).glob("*.onnx"))) >= 3
     assert results[0] and "Cached" in results[0][0][0]
-    assert results[1] == results[0] and results[2] == results[0]
+    assert results[1:] == [results[0]] * 3
+
+
+def test_one_shot_job_keeps_the_memory_arena_others_do_not():
+    assert arena_for_job(1) and not arena_for_job(ONE_SHOT_PAGES + 1) and not arena_for_job(0)
+    from lumenocr import OCR
+    from lumenocr.errors import ModelNotFoundError
+
+    for arena in (False, True):
+        try:
+            ocr = OCR(providers=("cpu",), threads=1, mem_arena=arena, orientation=False)
+        except ModelNotFoundError as e:
+            pytest.skip(str(e))
+        for predictor in (ocr.detector, ocr.classifier, ocr.recognizer):
+            assert predictor.engine.session.get_session_options().enable_cpu_mem_arena is arena
+
+
+def test_one_image_cli_run_asks_for_the_arena_and_onnx_runtime(tmp_path):
+    image = tmp_path / "one.png"
+    cv2.imwrite(str(image), render_lines(["Arena 9"], font_size=32, margin=8))
+    out = _python(
+        f"""
+        import contextlib, io
+        from lumenocr.cli.main import main
+        from lumenocr.pipeline import system
+        seen = []
+        init = system.OCR.__init__
+        def spy(self, *a, **kw):
+            seen.append((kw.get("mem_arena"), kw.get("providers")))
+            init(self, *a, **kw)
+        system.OCR.__init__ = spy
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = main(["ocr", {str(image)!r}, "--format", "txt"])
+        print(rc, seen)
+        """
+    )
+    assert out.strip() == "0 [(True, ('cpu',))]", out

@@ -406,11 +406,12 @@ def _run(args, cleanup: contextlib.ExitStack) -> int:
     if len(files) == 1 and not files[0].lower().endswith(tuple(VIDEO_EXTENSIONS)) and not args.ray:
         # One image, or one PDF / TIFF: the engine with the lower start-up cost may be the faster one.
         from lumenocr.batch.plan import page_count
-        from lumenocr.runtime.factory import providers_for_job
+        from lumenocr.runtime.factory import arena_for_job, providers_for_job
 
         n_pages = page_count(files[0]) or 1
         precision = resolved_precision(kwargs["profile"], kwargs["precision"])
         kwargs["providers"] = providers_for_job(kwargs["providers"], precision, n_pages)
+        kwargs["mem_arena"] = arena_for_job(n_pages)
 
     from lumenocr.pipeline.system import OCR
 

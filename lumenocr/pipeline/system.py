@@ -69,7 +69,9 @@ class OCR:
 
     ``model`` names a zoo model; ``det_model`` / ``rec_model`` / ``cls_model`` override one
     part with another zoo name or an ONNX file path; ``dictionary`` a keys file for a
-    recognizer that does not carry its own. One instance is safe to share between threads.
+    recognizer that does not carry its own. ``mem_arena``: ONNX Runtime's memory arena (see
+    :class:`RuntimeOptions`; off by default, on for one-shot CLI jobs). One instance is safe to
+    share between threads.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class OCR:
         layout: bool | str = False,
         tables: bool = False,
         profile: str = DEFAULT_PROFILE,
+        mem_arena: bool = RuntimeOptions.mem_arena,
         **det_knobs,
     ):
         # The profile fills in what the call leaves unset (precision None: RuntimeOptions').
@@ -112,7 +115,7 @@ class OCR:
             )
         # One name given as a string ("cpu") is that provider, not the letters c, p, u.
         names = (providers,) if isinstance(providers, str) else tuple(providers)
-        runtime = RuntimeOptions(threads=threads, providers=names, precision=precision)
+        runtime = RuntimeOptions(threads=threads, providers=names, precision=precision, mem_arena=mem_arena)
         from lumenocr.document.pipeline import DocumentOptions, add_document_stages, load_document_models
 
         # Orientation turns pages before detection: nothing to turn when each input is one line.
