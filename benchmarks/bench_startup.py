@@ -58,12 +58,15 @@ def commands(image: str, threads: int) -> dict[str, list[str]]:
 
 def record_plan(image: str, threads: int, path: Path, orientation: bool = True) -> None:
     """Write the plan ``startup_floor.py`` runs: the ONNX Runtime sessions (file, intra-op
-    threads, spinning) and the model calls (input shapes, in order) of lumenocr's one-image run
-    (the CLI's ONNX Runtime path and defaults; ``orientation=False``: without page orientation),
-    recorded in this process from ONNX Runtime itself."""
+    threads, spinning, arena) and the model calls (input shapes, in order) of lumenocr's one-image run
+    (``lumenocr ocr IMAGE`` run in this process; ``orientation=False``: with
+    ``--no-orientation``), recorded from ONNX Runtime itself."""
+    import contextlib
+    import io
+
     import onnxruntime as ort
 
-    from lumenocr.pipeline.system import OCR
+    from lumenocr.cli.main import main as lumenocr_main
 
     calls: list[tuple[str, list[int]]] = []
     options: dict[str, dict] = {}
@@ -76,14 +79,19 @@ def record_plan(image: str, threads: int, path: Path, orientation: bool = True) 
             "path": path,
             "threads": so.intra_op_num_threads,
             "spinning": so.get_session_config_entry("session.intra_op.allow_spinning") != "0",
+            "arena": so.enable_cpu_mem_arena,
             "optimized": so.graph_optimization_level == ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
         }
         calls.append((path, list(next(iter(feed.values())).shape)))
         return run(self, output_names, feed, *a, **kw)
 
     ort.InferenceSession.run = recording_run  # type: ignore[method-assign]
+    argv = ["ocr", image, "--format", "txt", "--threads", str(threads)]
     try:
-        OCR(threads=threads, providers=("cpu",), **({} if orientation else {"orientation": False}))(image)
+        with contextlib.redirect_stdout(io.StringIO()):  # the command itself, as timed above
+            rc = lumenocr_main(argv + ([] if orientation else ["--no-orientation"]))
+        if rc != 0:
+            sys.exit(f"lumenocr ocr failed while recording the floor's plan (exit {rc})")
     finally:
         ort.InferenceSession.run = run  # type: ignore[method-assign]
     order = list(dict.fromkeys(p for p, _ in calls))  # sessions in the order of first use

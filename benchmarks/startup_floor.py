@@ -2,9 +2,9 @@
 
 Run by ``bench_startup.py`` as a fresh process, beside ``lumenocr ocr``: it imports numpy,
 OpenCV and ONNX Runtime and nothing else (no lumenocr), creates the ONNX Runtime sessions of
-the models lumenocr ran on the image, with lumenocr's session settings (threads, no spinning,
-no arena), each in a thread of its own started at once (session creation runs in native
-code), decodes the image with OpenCV meanwhile, and runs the model calls lumenocr made on that
+the models lumenocr ran on the image, with lumenocr's session settings (threads, spinning,
+memory arena, its cached optimised graphs), each in a thread of its own started at once
+(session creation runs in native code), decodes the image with OpenCV meanwhile, and runs the model calls lumenocr made on that
 image, in the same order and at the same input shapes (inputs: the image resized to each shape
 and scaled to [-1, 1]). No pre- or post-processing beyond that, no output. Any OCR program that
 runs these models on this image does at least this.
@@ -13,7 +13,8 @@ runs these models on this image does at least this.
 
 PLAN.json (written by ``bench_startup.py``, which records lumenocr's calls in process)::
 
-    {"image": "...jpg", "models": [{"path": "...onnx", "threads": 2, "spinning": false}, ...],
+    {"image": "...jpg", "models": [{"path": "...onnx", "threads": 2, "spinning": false,
+                                    "arena": true, "optimized": true}, ...],
      "calls": [[model_index, [n, c, h, w]], ...]}
 """
 
@@ -33,7 +34,7 @@ def session(model: dict, out: list, i: int) -> None:
     so.log_severity_level = 3
     so.intra_op_num_threads = model["threads"]
     so.inter_op_num_threads = 1
-    so.enable_cpu_mem_arena = False
+    so.enable_cpu_mem_arena = model.get("arena", False)
     so.enable_mem_pattern = False
     if not model["spinning"]:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,8 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, data: Any) -> bool:
     """Write ``data`` atomically (readers never see half a file); ``False`` when it cannot."""
+    import tempfile  # only when writing: most starts only read the cache
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError:

@@ -24,7 +24,7 @@ import contextlib
 import functools
 import hashlib
 import os
-import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,13 +45,13 @@ class CachedGraph:
 
     path: Path
     hit: bool
-    #: A name of its own per writer: two sessions of one model may be created at once.
+    #: A name of its own per writer (process and thread): two sessions of one model may be
+    #: created at once.
     partial: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "partial", self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.partial")
-        )
+        writer = f"{os.getpid()}.{threading.get_ident()}"
+        object.__setattr__(self, "partial", self.path.with_name(f".{self.path.name}.{writer}.partial"))
 
     def commit(self) -> None:
         """Publish the graph ONNX Runtime just wrote (atomically: readers never see half a file)."""
