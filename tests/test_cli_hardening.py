@@ -254,7 +254,7 @@ def test_ctrl_c_says_what_was_written_and_resume_finishes_the_run(capsys, monkey
     real = lumenocr.batch.run_batch
 
     def interrupted(files, job, kwargs, sink, **kw):  # Ctrl-C after the first record
-        sink.write({"image": files[0], "page": None, "boxes": [], "seconds": 0.0})
+        sink.write({"image": files[0], "page": None, "boxes": [], "seconds": 0.0}, "")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(lumenocr.batch, "run_batch", interrupted)
@@ -267,3 +267,8 @@ def test_ctrl_c_says_what_was_written_and_resume_finishes_the_run(capsys, monkey
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["image"] for r in records] == [str(image), str(second)]  # each once, in order
     assert "Second page 7" in " ".join(b["text"] for b in records[1]["boxes"])
+    # JSON cannot be resumed: the message says the file is incomplete, and the file stays valid JSON.
+    monkeypatch.setattr(lumenocr.batch, "run_batch", interrupted)
+    rc, _, err = _run(capsys, image, second, "-o", tmp_path / "out.json", "--workers", "1")
+    assert rc == 130 and "the run is incomplete; only JSONL output (-o FILE.jsonl) can be resumed" in err
+    assert [r["image"] for r in json.loads((tmp_path / "out.json").read_text())] == [str(image)]

@@ -464,6 +464,11 @@ def _run(args, cleanup: contextlib.ExitStack) -> int:
                     f"interrupted: {writer.count} new record(s) are in {args.output}; the same command "
                     "with --resume continues where this run stopped"
                 )
+            elif args.output not in (None, "-"):
+                report(
+                    f"interrupted: {writer.count} record(s) are in {args.output}, the run is incomplete; "
+                    "only JSONL output (-o FILE.jsonl) can be resumed"
+                )
             raise
         finally:
             progress.close()
