@@ -272,3 +272,35 @@ def test_ctrl_c_says_what_was_written_and_resume_finishes_the_run(capsys, monkey
     rc, _, err = _run(capsys, image, second, "-o", tmp_path / "out.json", "--workers", "1")
     assert rc == 130 and "the run is incomplete; only JSONL output (-o FILE.jsonl) can be resumed" in err
     assert [r["image"] for r in json.loads((tmp_path / "out.json").read_text())] == [str(image)]
+
+
+def test_file_names_that_are_not_utf8_are_read_written_and_resumed(capsys, tmp_path, image):
+    # A GBK or Latin-1 file name unpacked on Linux is bytes Python keeps as lone surrogates;
+    # writing it into UTF-8 JSONL raised UnicodeEncodeError and stopped the whole batch.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = os.path.join(str(folder), os.fsdecode("报告".encode("gbk") + b".png"))
+    bad = os.path.join(str(folder), os.fsdecode(b"\xe9t\xe9.png"))
+    try:
+        Path(good).write_bytes(image.read_bytes())
+        Path(bad).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)  # corrupt
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    out = tmp_path / "out.jsonl"
+    rc, _, err = _run(capsys, folder, "-o", out, "--workers", "1")
+    assert rc == 1 and "Traceback" not in err  # the corrupt file failed, the other was read
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["image"] == good and "Hardening" in record["boxes"][0]["text"]
+    failed = Path(f"{out}.failed.txt")
+    assert failed.read_bytes() == os.fsencode(bad) + b"\n"  # the name's own bytes
+    rc, _, err = _run(capsys, "--from-list", failed, "-o", out, "--resume", "--workers", "1")
+    assert rc == 1 and "summary: 1 input(s): 0 done, 0 skipped (already done), 1 failed" in err
+    assert "no such file" not in err  # the listed name was found again, and failed again
+    rc, _, err = _run(capsys, good, "-o", out, "--resume", "--workers", "1")
+    assert rc == 0 and "1 skipped (already done)" in err
+    rc, text, err = _run(capsys, folder, "--format", "txt", "--workers", "1")  # names in text output
+    assert rc == 1 and "Hardening" in text and "\\xe9t\\xe9.png: " in err, err
+    assert "\\xb1\\xa8\\xb8\\xe6.png <==" in text  # the GBK name's bytes, shown as \\xNN
+    pytest.importorskip("pyarrow")
+    rc, _, err = _run(capsys, good, "-o", tmp_path / "out.parquet", "--workers", "1")
+    assert rc == 0, err

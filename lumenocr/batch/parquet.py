@@ -4,10 +4,10 @@ arrive."""
 
 from __future__ import annotations
 
-import json
 import os
 
 from lumenocr.errors import ConfigError
+from lumenocr.io.writers import json_text
 
 
 class ParquetSink:
@@ -41,10 +41,10 @@ class ParquetSink:
             text = " ".join(b.get("text", "") for b in record["boxes"])
         self.rows.append(
             {
-                "image": record.get("image"),
+                "image": _utf8(record.get("image")),
                 "page": record.get("page"),
                 "text": text or record.get("text", ""),
-                "record": json.dumps(record, ensure_ascii=False),
+                "record": json_text(record),
             }
         )
         self.count += 1
@@ -69,3 +69,15 @@ class ParquetSink:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _utf8(name: str | None) -> str | None:
+    """A file name Parquet can store: one that is not UTF-8 (lone surrogates in Python) shows
+    its bytes as ``\\xNN``; the ``record`` column keeps the exact name (JSON escapes)."""
+    if name is None:
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name

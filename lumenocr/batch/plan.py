@@ -160,7 +160,9 @@ def read_list(path: str) -> list[str]:
         if path == "-":
             text = sys.stdin.read()
         else:
-            with open(path, encoding="utf-8") as f:
+            # surrogateescape: a listed name that is not UTF-8 is kept as its bytes (as in
+            # FILE.failed.txt); it is then read, or reported as missing, like any other input.
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 text = f.read()
     except FileNotFoundError:
         raise ConfigError(f"--from-list {path}: no such file") from None

@@ -6,6 +6,7 @@ import os
 import sys
 
 from lumenocr.errors import InputError
+from lumenocr.io.writers import display_name
 
 
 class Progress:
@@ -23,7 +24,7 @@ class Progress:
         self.bar = tqdm(total=total, unit="page", file=sys.stderr, dynamic_ncols=True)
 
     def report(self, message: str) -> None:
-        line = f"{self.prefix}: {message}"
+        line = display_name(f"{self.prefix}: {message}")  # a file name that is not UTF-8: \xNN
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
         else:

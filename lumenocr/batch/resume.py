@@ -17,6 +17,7 @@ import time
 
 from lumenocr.batch.plan import Key
 from lumenocr.errors import ConfigError, OutputError
+from lumenocr.io.writers import json_text
 
 
 def load_done(path: str, repair: bool = True) -> set[Key]:
@@ -82,7 +83,7 @@ class AppendJsonlWriter:
 
     def write_block(self, records: list[dict]) -> None:
         """Append ``records`` with one ``write()``: all of them land, or (killed) none whole."""
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+        data = "".join(json_text(r) + "\n" for r in records).encode("utf-8")
         view = memoryview(data)
         try:
             while view:  # a regular file takes it all at once; loop for the pathological partial write
@@ -141,7 +142,8 @@ def write_failed_list(output: str, failed: list[str]) -> str | None:
             os.remove(path)
         return None
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    # A name that is not UTF-8 is written as its own bytes, so --from-list reads it back as is.
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.writelines(item + "\n" for item in failed)
     os.replace(tmp, path)
     return path

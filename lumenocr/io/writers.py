@@ -121,18 +121,37 @@ class ResultWriter:
         self.close()
 
 
+def display_name(name: object) -> str:
+    """``name`` for people (text output, messages): a file name that is not UTF-8 shows its
+    bytes as ``\\xNN`` instead of failing to print."""
+    return str(name).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def json_text(record: dict) -> str:
+    """``record`` as one line of JSON, UTF-8 text as is. A file name that is not UTF-8 (Python
+    keeps its bytes as lone surrogates, e.g. a GBK name unpacked on Linux) cannot be written as
+    UTF-8: such a record is written with ``\\u`` escapes instead, which ``json.loads`` turns back
+    into the same name (so ``--resume`` recognises it and the file can be opened again)."""
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, ensure_ascii=True)
+    return text
+
+
 class JsonlWriter(ResultWriter):
     """One JSON object per line."""
 
     def _write(self, record: dict, text: str) -> None:
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.stream.write(json_text(record) + "\n")
 
 
 class JsonWriter(ResultWriter):
     """A JSON array of the records, one record per line."""
 
     def _write(self, record: dict, text: str) -> None:
-        self.stream.write(("[\n" if self.count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+        self.stream.write(("[\n" if self.count == 0 else ",\n") + json_text(record))
 
     def _finish(self) -> None:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
@@ -151,7 +170,11 @@ class TextWriter(ResultWriter):
     def _write(self, record: dict, text: str) -> None:
         if self.headers or record.get("page") is not None:
             page = record.get("page")
-            head = f"==> {record.get('image')}" + (f" [page {page}]" if page is not None else "") + " <=="
+            head = (
+                f"==> {display_name(record.get('image'))}"
+                + (f" [page {page}]" if page is not None else "")
+                + " <=="
+            )
             self.stream.write(("\n" if self.count else "") + head + "\n")
         self.stream.write(text + "\n" if text else "")
 
@@ -163,7 +186,7 @@ class MarkdownWriter(TextWriter):
     def _write(self, record: dict, text: str) -> None:
         if self.headers or record.get("page") is not None:
             page = record.get("page")
-            where = f"{record.get('image')}" + (f" page {page}" if page is not None else "")
+            where = display_name(record.get("image")) + (f" page {page}" if page is not None else "")
             self.stream.write(("\n---\n\n" if self.count else "") + f"<!-- {where} -->\n\n")
         self.stream.write(text if text.endswith("\n") or not text else text + "\n")
 
@@ -179,7 +202,9 @@ class HtmlWriter(ResultWriter):
                 '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>lumenocr</title></head><body>\n'
             )
         page = record.get("page")
-        title = html.escape(str(record.get("image"))) + (f" (page {page})" if page is not None else "")
+        title = html.escape(display_name(record.get("image"))) + (
+            f" (page {page})" if page is not None else ""
+        )
         self.stream.write(f'<article>\n<h1 class="source">{title}</h1>\n{text}</article>\n')
 
     def _finish(self) -> None:
@@ -236,7 +261,7 @@ def open_writer(path: str | None, fmt: str | None = None, headers: bool = False)
             raise ConfigError(f"--output {path}: is a folder; give a file name")
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            stream, owns = open(p, "w", encoding="utf-8", newline="\n"), True  # noqa: SIM115 - closed by the writer
+            stream, owns = open(p, "w", encoding="utf-8", newline="\n"), True  # noqa: SIM115 - closed by the writer  # noqa: SIM115 - closed by the writer
         except OSError as e:
             raise ConfigError(f"cannot write {path}: {e.strerror or e}") from None
     name = "standard output" if path in (None, "-") else str(path)
