@@ -125,3 +125,23 @@ def test_least_recently_used_graphs_are_pruned(tmp_path, cache, monkeypatch):
     last.partial.write_bytes(b"graph")
     last.commit()
     assert sorted(_graphs(cache)) == sorted([paths[0], paths[2], last.path])  # paths[1]: oldest
+
+
+def test_cache_is_bounded_in_bytes_too(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(ort_cache, "MAX_BYTES", 250)
+    model = tmp_path / "m.onnx"
+    model.write_bytes(b"\0" * ort_cache.MIN_BYTES)
+    paths = []
+    for i, version in enumerate(("1", "2", "3")):
+        entry = ort_cache.cached_graph(model, "all", version)
+        assert entry is not None
+        entry.partial.write_bytes(b"g" * 100)
+        entry.commit()
+        os.utime(entry.path, (1000 + i, 1000 + i))
+        paths.append(entry.path)
+    # 300 bytes: the oldest goes when the next one is published (the newest always stays).
+    last = ort_cache.cached_graph(model, "all", "4")
+    assert last is not None
+    last.partial.write_bytes(b"g" * 100)
+    last.commit()
+    assert sorted(_graphs(cache)) == sorted([paths[2], last.path])
