@@ -107,6 +107,9 @@ def test_inputs_that_match_nothing_are_missing_with_a_reason(tmp_path):
     assert "(1 other file(s) skipped)" in problems
     assert "no such file or folder" in problems
     assert "pattern matched no file" in problems
+    # Another URL scheme is not a missing file: it says what is read instead.
+    (why,) = expand_inputs(["ftp://example.com/scan.png"]).problems()
+    assert why == "ftp://example.com/scan.png: only http:// and https:// URLs are read (or a local path)"
 
 
 def test_symlinked_folders_are_followed_without_looping(tmp_path):

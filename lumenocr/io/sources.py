@@ -387,6 +387,8 @@ def expand_inputs(
                     else f"pattern matched no supported file ({skipped} skipped)"
                 )
                 _missing(out, item, why)
+        elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", item):
+            _missing(out, item, "only http:// and https:// URLs are read (or a local path)")
         else:
             _missing(out, item, "no such file or folder")
     return out
