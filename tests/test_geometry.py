@@ -76,3 +76,20 @@ def test_bounding_quad_of_polygon():
     ell = np.array([[0, 0], [2, 0], [2, 6], [10, 6], [10, 8], [0, 8]], np.float32)
     q = bounding_quad(ell)
     np.testing.assert_allclose(q, [[0, 0], [10, 0], [10, 8], [0, 8]], atol=1e-4)
+
+
+def test_median_is_numpys_bit_for_bit():
+    """postprocess.geometry.median replaces np.median in the reading order (whose NaN check
+    imports numpy.ma at start-up): the same float for every kind of input the order code gives."""
+    from lumenocr.postprocess.geometry import median
+
+    rng = np.random.default_rng(0)
+    for n in range(1, 40):
+        for values in (
+            rng.normal(size=n) * 1e3,  # float64, odd and even counts
+            rng.integers(-500, 500, n),  # integers: the mean of two is a float
+            list(rng.uniform(-0.1, 0.1, n)),  # a list of Python floats (page skew angles)
+            np.round(rng.normal(size=n), 1),  # ties
+        ):
+            assert median(values) == float(np.median(values)), (n, values)
+    assert np.isnan(median([]))

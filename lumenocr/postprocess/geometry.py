@@ -45,3 +45,16 @@ def bounding_quad(points: np.ndarray) -> np.ndarray:
 
     rect = cv2.minAreaRect(np.asarray(points, dtype=np.float32).reshape(-1, 2))
     return order_quad(cv2.boxPoints(rect))
+
+
+def median(values) -> float:
+    """``float(np.median(values))`` of a 1-D sequence, bit for bit (the middle element, or
+    ``np.mean`` of the two middle ones after sorting), without np.median's NaN check, which
+    imports numpy.ma (~6 ms of a one-photo start). NaN for no values."""
+    a = np.sort(np.asarray(values).ravel())
+    n = a.size
+    if n == 0:
+        return float("nan")
+    m = n // 2
+    return float(np.mean(a[m : m + 1] if n % 2 else a[m - 1 : m + 1]))
+

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lumenocr.postprocess.geometry import bounding_quad, quad_size
+from lumenocr.postprocess.geometry import bounding_quad, median, quad_size
 
 #: Page skew beyond this is not corrected (rotated scene text, not a tilted page).
 MAX_SKEW_DEGREES = 20.0
@@ -24,7 +24,7 @@ def page_skew(polygons: Sequence[np.ndarray]) -> float:
         a = math.atan2(float(tr[1] - tl[1]), float(tr[0] - tl[0]))
         if w >= 1.5 * h and abs(math.degrees(a)) <= MAX_SKEW_DEGREES:
             angles.append(a)
-    return float(np.median(angles)) if angles else 0.0
+    return median(angles) if angles else 0.0
 
 
 def reading_order(
@@ -70,7 +70,7 @@ def reading_order(
             rows.append([int(i)])
             row_ext.append([float(top), float(bottom)])
     rows = [sorted(r, key=lambda k: boxes[k, 0]) for r in rows]
-    rows.sort(key=lambda r: float(np.median(centers[r])))
+    rows.sort(key=lambda r: median(centers[r]))
     order = [i for r in rows for i in r]
     return order, rows
 
@@ -92,7 +92,7 @@ def _with_vertical(
         _, hrows = reading_order([polygons[i] for i in horiz], overlap)
         for r in hrows:
             rows_i = [horiz[k] for k in r]
-            items.append((float(np.median((boxes[rows_i, 1] + boxes[rows_i, 3]) / 2)), [rows_i]))
+            items.append((median((boxes[rows_i, 1] + boxes[rows_i, 3]) / 2), [rows_i]))
     # Vertical columns: group those whose vertical extents overlap (a block of columns).
     groups: list[list[int]] = []
     extents: list[list[float]] = []

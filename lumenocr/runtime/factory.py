@@ -20,9 +20,11 @@ ENGINES = ("onnxruntime", "openvino")
 
 def engine_kind(options: RuntimeOptions) -> str:
     """``"openvino"`` or ``"onnxruntime"``: which engine ``options`` select on this machine."""
+    first = options.providers[0].lower() if options.providers else "cpu"
+    if first not in ("openvino", "auto"):
+        return "onnxruntime"  # without loading the OpenVINO wrapper (a one-image run's case)
     from lumenocr.runtime.openvino import INSTALL_HINT, openvino_available
 
-    first = options.providers[0].lower() if options.providers else "cpu"
     if first == "openvino":
         if not openvino_available():
             raise ConfigError(
