@@ -57,4 +57,3 @@ def median(values) -> float:
         return float("nan")
     m = n // 2
     return float(np.mean(a[m : m + 1] if n % 2 else a[m - 1 : m + 1]))
-
