@@ -233,3 +233,39 @@ def test_failed_join_says_how_to_join_a_token_auth_cluster(monkeypatch, env, add
     with pytest.raises(ConfigError, match="cannot connect to the Ray cluster") as err:
         batch_ray.init(address)
     assert ("RAY_AUTH_MODE=token" in str(err.value)) == hinted
+
+
+def test_a_stale_ray_start_address_file_does_not_hang_a_local_run(monkeypatch, tmp_path):
+    # A `ray start` cluster ended without `ray stop` leaves ray_current_cluster behind; with it,
+    # `lumenocr ocr --ray` (no address) tried to join the dead cluster for minutes (checked by
+    # hand: still retrying after 2 minutes). Now it warns and starts a local instance. A live
+    # address in the file is still what Ray joins. No Ray instance is started here.
+    import socket
+    import warnings
+
+    from lumenocr.batch import ray as batch_ray
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
+    (tmp_path / "ray").mkdir()
+    record = tmp_path / "ray" / "ray_current_cluster"
+    listener = socket.create_server(("127.0.0.1", 0))
+    live = f"127.0.0.1:{listener.getsockname()[1]}"
+    closed = socket.create_server(("127.0.0.1", 0))
+    dead = f"127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    seen: list = []
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", lambda *a, **kw: seen.append(kw.get("address")))
+    try:
+        record.write_text(dead + "\n")
+        with pytest.warns(UserWarning, match=f"Ray cluster at {dead} that does not answer"):
+            batch_ray.init(None)
+        record.write_text(live + "\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            batch_ray.init(None)  # a live cluster: left to Ray, which joins it
+            batch_ray.init("10.0.0.1:6379")  # an address given: the file is not read
+    finally:
+        listener.close()
+    assert seen == ["local", None, "10.0.0.1:6379"]

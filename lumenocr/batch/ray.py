@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
+import warnings
 from collections.abc import Callable, Collection, Sequence
 
 from lumenocr.batch.job import BatchJob, Outcome
@@ -38,6 +40,16 @@ def init(address: str | None = None, **kwargs) -> None:
     ray = _import_ray()
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     if not ray.is_initialized():
+        if address is None and not os.environ.get("RAY_ADDRESS"):
+            stale = _stale_cluster_file()
+            if stale:
+                # Ray would keep trying to reach it (minutes, no error): start a local instance.
+                warnings.warn(
+                    f"{stale[0]} names a Ray cluster at {stale[1]} that does not answer (stopped "
+                    "without `ray stop`?); starting a local Ray instance instead",
+                    stacklevel=2,
+                )
+                address = "local"
         try:
             kwargs.setdefault("logging_level", logging.WARNING)
             ray.init(address=address, log_to_driver=False, **kwargs)
@@ -45,6 +57,30 @@ def init(address: str | None = None, **kwargs) -> None:
             raise ConfigError(
                 f"cannot connect to the Ray cluster at {address}: {e}{_auth_hint(address)}"
             ) from None
+
+
+def _stale_cluster_file() -> tuple[str, str] | None:
+    """``(file, address)`` when the file in which ``ray start`` records the cluster it started
+    on this machine (Ray's temp folder: ``RAY_TMPDIR``, else ``TMPDIR``, else /tmp, then
+    ``ray/ray_current_cluster``) names an address where nothing accepts a connection any more:
+    a cluster ended without ``ray stop`` (killed, crashed) leaves it behind, and ``ray.init()``
+    without an address then tries to join it for minutes instead of starting a local instance.
+    ``None`` when there is no such file, it cannot be read, or the address answers."""
+    temp = os.environ.get("RAY_TMPDIR") or os.environ.get("TMPDIR") or "/tmp"
+    path = os.path.join(temp, "ray", "ray_current_cluster")
+    try:
+        with open(path, encoding="utf-8") as f:
+            recorded = f.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    host, sep, port = recorded.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return None
+    try:
+        with socket.create_connection((host, int(port)), timeout=2.0):
+            return None
+    except OSError:
+        return path, recorded
 
 
 def _auth_hint(address: str | None) -> str:
