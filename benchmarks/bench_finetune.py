@@ -39,12 +39,21 @@ def evaluate(task: str, gt: str, work: Path, tag: str, *extra: str) -> dict:
     return json.loads(out.read_text())["metrics"]
 
 
-def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool, sizes: list[int]) -> dict:
+def tuned_det(
+    onnx_path: Path,
+    val: str,
+    work: Path,
+    tag: str,
+    words: bool,
+    sizes: list[int],
+    grid: dict[str, list[float]],
+) -> dict:
     """Pick thresholds (and with ``sizes``, the detection resolution) on ``val`` and write them
     into ``onnx``'s metadata; returns the best row.
 
     ``words``: score each setting on the pipeline's word boxes (shipped recognizer), the figure
-    the table reports, instead of on the detector's own boxes."""
+    the table reports, instead of on the detector's own boxes. ``grid``: the values of
+    ``thresh``, ``box_thresh`` and ``unclip_ratio`` to search (empty: the trainer's)."""
     import onnx
 
     from lumenocr import OCR
@@ -52,12 +61,14 @@ def tuned_det(onnx_path: Path, val: str, work: Path, tag: str, words: bool, size
     from lumenocr.runtime.metadata import ModelMeta, write_onnx_metadata
     from lumenocr.train.tune import tune_db_thresholds
 
-    cache = work / f"tune_{tag}{'_words' if words else ''}{''.join(f'_{n}' for n in sizes)}.json"
+    grid = {k: v for k, v in grid.items() if v}
+    grid_tag = "".join(f"_{k}{'-'.join(map(str, v))}" for k, v in grid.items())
+    cache = work / f"tune_{tag}{'_words' if words else ''}{''.join(f'_{n}' for n in sizes)}{grid_tag}.json"
     if cache.is_file():
         return json.loads(cache.read_text())[0]
     reader = OCR(words=True, threads=1) if words else None
     rows = tune_db_thresholds(
-        TextDetector.from_onnx(str(onnx_path)), val, reader=reader, limit_side_len=sizes
+        TextDetector.from_onnx(str(onnx_path)), val, reader=reader, limit_side_len=sizes, **grid
     )
     best = rows[0]
     props = {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
@@ -87,6 +98,16 @@ def main() -> None:
         default="",
         help="also choose the detection resolution (limit_side_len) on --det-val among these, e.g. 960,1280",
     )
+    for name, what in (
+        ("thresh", "DB binarisation"),
+        ("box-thresh", "box score"),
+        ("unclip", "unclip ratio"),
+    ):
+        ap.add_argument(
+            f"--{name}",
+            default="",
+            help=f"{what} values to search on --det-val, e.g. 0.3,0.4,0.5 (default: the trainer's grid)",
+        )
     ap.add_argument("--funsd-crops", help="rec label file of FUNSD word crops (lumenocr data crops)")
     ap.add_argument("--xfund-crops", help="rec label file of XFUND segment crops (lumenocr data crops)")
     ap.add_argument("--dictext-test", help="held-out generated lines with the new characters")
@@ -113,7 +134,15 @@ def main() -> None:
     if "det" in files:
         if args.det_val:
             sizes = [int(n) for n in args.det_sizes.split(",") if n]
-            f = tuned_det(files["det"], args.det_val, work, "finetuned", args.det_val_words, sizes)
+            grid = {
+                key: [float(v) for v in value.split(",") if v]
+                for key, value in (
+                    ("thresh", args.thresh),
+                    ("box_thresh", args.box_thresh),
+                    ("unclip_ratio", args.unclip),
+                )
+            }
+            f = tuned_det(files["det"], args.det_val, work, "finetuned", args.det_val_words, sizes, grid)
             out += [f"Fine-tuned detector's thresholds, chosen on {args.det_val}: {f}", ""]
         s_raw = evaluate("det", ic15, work, "det_shipped", *zoo)
         f_raw = evaluate("det", ic15, work, "det_finetuned", "--det-model", str(files["det"]))

@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "train": "lumenocr.cli.train",
     "export": "lumenocr.cli.export",
     "convert": "lumenocr.cli.convert",
+    "average": "lumenocr.cli.average",
     "quantize": "lumenocr.cli.quantize",
     "data": "lumenocr.cli.data",
     "serve": "lumenocr.cli.serve",
