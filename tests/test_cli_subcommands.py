@@ -77,6 +77,7 @@ CASES = {
     "export": ["export", "{tmp}/missing.pt", "-o", "{blocked}/rec.onnx"],
     "export-to-folder": ["export", "{tmp}/missing.pt", "-o", "{tmp}"],
     "convert": ["convert", "ppocrv6-small", "--part", "det", "-o", "{blocked}/det.pt"],
+    "average": ["average", "{tmp}/a.pt", "{tmp}/b.pt", "-o", "{blocked}/avg.pt"],
     "quantize": ["quantize", "{det}", "-o", "{blocked}/int8"],
     "quantize-to-file": ["quantize", "{det}", "-o", "{file}"],
     "to-lmdb": ["data", "to-lmdb", "{rec}", "{blocked}/lmdb"],
@@ -100,7 +101,7 @@ def test_an_output_that_cannot_be_written_is_one_clear_error(capsys, tmp_path, d
     file.write_text("not a folder")
     paths = {"tmp": tmp_path, "blocked": file, "file": file, **data}
     argv = [a.format(**paths) for a in CASES[case]]
-    if argv[0] in ("train", "export", "convert"):
+    if argv[0] in ("train", "export", "convert", "average"):
         pytest.importorskip("torch")
     line = _error_line(capsys, argv)
     if case == "export-to-folder":
