@@ -36,6 +36,14 @@ def test_train_then_export_from_the_command_line(tmp_path, rec_label, capsys):
     assert TextRecognizer.from_onnx(str(tmp_path / "m.onnx")).decoder.characters == tuple("0123456789")
 
 
+def test_each_run_in_one_process_writes_its_own_train_log(tmp_path, rec_label):
+    for name in ("first", "second"):
+        config = _write(tmp_path / f"{name}.yml", tiny_config("rec", rec_label, rec_label, tmp_path / name))
+        assert main(["train", "-c", config, "-o", "global.max_steps=1", "-o", "train.batch_size=2"]) == 0
+    first, second = ((tmp_path / n / "train.log").read_text() for n in ("first", "second"))
+    assert str(tmp_path / "second") in second and str(tmp_path / "second") not in first
+
+
 def test_cli_errors_are_one_line_and_name_the_problem(tmp_path, rec_label, capsys):
     config = _write(tmp_path / "c.yml", tiny_config("rec", rec_label, rec_label, tmp_path / "out"))
     assert main(["train", "-c", config, "-o", "optimizer.momentum=0.9"]) == 2

@@ -35,15 +35,20 @@ def setup_logging(output_dir: str, main: bool) -> None:
     logger = logging.getLogger("lumenocr.train")
     logger.setLevel(logging.INFO if main else logging.WARNING)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    # A second run in the same process (a notebook, a script calling main twice) writes its own
+    # train.log: the previous run's file handler goes, the console handler stays.
+    for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+        logger.removeHandler(handler)
+        handler.close()
     if not logger.handlers:
         console = logging.StreamHandler()
         console.setFormatter(fmt)
         logger.addHandler(console)
-        if main:
-            Path(output_dir).mkdir(parents=True, exist_ok=True)
-            file = logging.FileHandler(Path(output_dir) / "train.log", encoding="utf-8")
-            file.setFormatter(fmt)
-            logger.addHandler(file)
+    if main:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        file = logging.FileHandler(Path(output_dir) / "train.log", encoding="utf-8")
+        file.setFormatter(fmt)
+        logger.addHandler(file)
 
 
 def run(args: argparse.Namespace) -> int:
