@@ -1,4 +1,5 @@
-"""lumenocr's per-user cache folder (model checksums, compiled OpenVINO models).
+"""lumenocr's per-user cache folder (model checksums, compiled OpenVINO models, optimised ONNX
+Runtime graphs).
 
 ``$LUMENOCR_CACHE/lumenocr``, else ``$XDG_CACHE_HOME/lumenocr``, else ``~/.cache/lumenocr``.
 Everything kept there can be recomputed, so a read-only home, a full disk or a missing
@@ -12,6 +13,11 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+#: Models smaller than this are not cached by either engine (ONNX Runtime's optimised graphs,
+#: OpenVINO's compiled models): they compile in milliseconds, and tests build many of them, each
+#: at a path of its own that no later process loads again.
+MIN_MODEL_BYTES = 1 << 18
 
 
 def cache_root() -> Path | None:
@@ -62,3 +68,17 @@ def write_json(path: Path, data: Any) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return False
+
+
+def lru_victims(entries: list[tuple[Path, float, int]], max_entries: int, max_bytes: int) -> list[Path]:
+    """Which cache entries to delete: ``entries`` are ``(path, last use, bytes)``; the most
+    recently used are kept, at most ``max_entries`` of them and ``max_bytes`` in all, and the
+    newest one always (a single entry over the byte bound is still worth keeping). The one rule
+    every bounded cache here follows."""
+    victims = []
+    kept = 0
+    for i, (path, _, size) in enumerate(sorted(entries, key=lambda e: e[1], reverse=True)):
+        kept += size
+        if i >= max_entries or (i > 0 and kept > max_bytes):
+            victims.append(path)
+    return victims

@@ -19,19 +19,29 @@ each for the recognizer. The recognizer's batch widths come in few buckets
 (:data:`RUNTIME_CACHE_CAPACITY`), so memory stays bounded however many pages are read.
 
 Compiled models are cached in the user cache folder (lumenocr/cache.py), so only the first
-process on a machine pays the full compilation.
+process on a machine pays the full compilation. OpenVINO names a cached blob after the model
+file's absolute path (and keeps one per path: a new file at the same path overwrites it), so
+every model file ever loaded from a new place (an exported or fine-tuned model, a test's
+temporary copy) left a blob of its own that nothing read again: 6 GB in 1,496 blobs on one
+machine after a few days of tests and benchmarks. So each model file gets a folder of its own
+(:func:`_cache_entry`), whose time of last use is known, and the folder keeps the most
+recently used ones (:data:`CACHE_MAX_ENTRIES`, :data:`CACHE_MAX_BYTES`), pruned when a new
+blob was written; models under :data:`lumenocr.cache.MIN_MODEL_BYTES` are not cached.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lumenocr.cache import cache_dir
+from lumenocr.cache import MIN_MODEL_BYTES, cache_dir, lru_victims
 from lumenocr.errors import ConfigError, ModelError
 from lumenocr.runtime.cpu import available_cpus, intra_op_threads
 from lumenocr.runtime.metadata import ModelMeta
@@ -44,6 +54,13 @@ INSTALL_HINT = "pip install 'lumenocr[openvino]'"
 #: bound, 8-px recognizer widths grew one process to 4.4 GB (int8) on 30 XFUND pages; a page
 #: uses a handful of shapes, so a small cache keeps nearly every hit.
 RUNTIME_CACHE_CAPACITY = 64
+
+#: Sub-folder of the user cache folder for compiled models.
+CACHE_FOLDER = "openvino"
+#: Compiled models kept between processes: the most recently used model files' blobs, at most
+#: this many files and this many bytes in all (the default model set compiles to ~40 MB).
+CACHE_MAX_ENTRIES = 64
+CACHE_MAX_BYTES = 1 << 30
 
 
 def openvino_available() -> bool:
@@ -115,6 +132,79 @@ def shared_core() -> Any:
         return _core
 
 
+def _cache_entry(model: Path) -> Path | None:
+    """The folder OpenVINO caches ``model``'s compiled blobs in (created; its time of last use
+    set to now), or ``None``: a model too small to be worth it, or no writable cache folder.
+    Keyed like the ONNX Runtime graph cache: the resolved path, size and modification time, so
+    a changed file gets a new entry and the old one ages out; OpenVINO's own key inside it adds
+    its version and the compile settings."""
+    try:
+        model = model.resolve()
+        st = model.stat()
+    except OSError:
+        return None
+    if st.st_size < MIN_MODEL_BYTES:
+        return None
+    folder = cache_dir(CACHE_FOLDER)
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{model}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    entry = folder / key
+    try:
+        entry.mkdir(exist_ok=True)
+        os.utime(entry)  # most recently used: kept by the pruning
+    except OSError:
+        return None
+    return entry
+
+
+def _entry_bytes(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size  # a blob from before entries had folders
+    return sum(e.stat().st_size for e in os.scandir(path) if e.is_file())
+
+
+def prune_cache(folder: Path) -> None:
+    """Keep the most recently used entries of the compiled-model cache ``folder`` within
+    :data:`CACHE_MAX_ENTRIES` and :data:`CACHE_MAX_BYTES` (the rule of
+    :func:`lumenocr.cache.lru_victims`); blobs left at the top level by earlier versions count
+    as entries and age out first. Never raises: a folder that vanished or cannot be changed
+    only stays as it is."""
+    try:
+        entries = []
+        for path in folder.iterdir():
+            with contextlib.suppress(OSError):  # an entry another process just deleted
+                entries.append((path, path.stat().st_mtime, _entry_bytes(path)))
+    except OSError:
+        return
+    for path in lru_victims(entries, CACHE_MAX_ENTRIES, CACHE_MAX_BYTES):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _has_blob(entry: Path) -> bool:
+    try:
+        return any(entry.glob("*.blob"))
+    except OSError:
+        return False
+
+
+def _compile(core: Any, path: Path, config: dict[str, Any], cache: Path | None) -> Any:
+    """``path`` compiled, through the cache folder ``cache`` when there is one. From the path: on
+    a cache hit OpenVINO loads the compiled blob and never parses the graph. OpenVINO fails the
+    whole compilation when it cannot use its cache folder (turned read-only or replaced since it
+    was checked), so that case compiles again without the cache: the cache only costs speed."""
+    if cache is None:
+        return core.compile_model(str(path), "CPU", config)
+    try:
+        return core.compile_model(str(path), "CPU", {**config, "CACHE_DIR": str(cache)})
+    except Exception:
+        return core.compile_model(str(path), "CPU", config)  # a bad model fails here too, uncached
+
+
 class OpenVinoEngine:
     """One compiled OpenVINO model. ``InferRequest`` objects are not thread-safe, so each
     calling thread gets its own (created on first use); the compiled model is shared.
@@ -154,11 +244,10 @@ class OpenVinoEngine:
             "NUM_STREAMS": options.streams,
             "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
         }
-        cache = cache_dir("openvino")
-        if cache is not None:
-            # Compiled models are kept between processes (OpenVINO keys them by file, settings
-            # and its own version): a cached load takes ~0.1 s per model instead of ~0.5 s.
-            config["CACHE_DIR"] = str(cache)
+        # Compiled models are kept between processes (OpenVINO keys them by file, settings and
+        # its own version): a cached load takes ~0.1 s per model instead of ~0.5 s.
+        cache = _cache_entry(path)
+        cached_before = cache is not None and _has_blob(cache)
         threads = intra_op_threads(options.threads)  # capped to the CPUs this process may use
         if threads is not None:
             config["INFERENCE_NUM_THREADS"] = threads * options.streams
@@ -169,12 +258,13 @@ class OpenVinoEngine:
                 # speed of one core); unpinned, the OS spreads them.
                 config["ENABLE_CPU_PINNING"] = False
         try:
-            # From the path: on a cache hit OpenVINO loads the compiled blob and never parses the graph.
-            self.compiled = core.compile_model(str(path), "CPU", config)
+            self.compiled = _compile(core, path, config, cache)
         except Exception as e:  # OpenVINO raises RuntimeError with a multi-line message
             raise ModelError(
                 f"cannot load ONNX model {path} with OpenVINO: {str(e).splitlines()[0]}"
             ) from None
+        if cache is not None and not cached_before and _has_blob(cache):
+            prune_cache(cache.parent)  # a blob was written: only then can the folder have grown
         self.kind = "openvino"
         #: The precision the compiled model computes in, as OpenVINO reports it (a CPU without
         #: bf16 instructions runs f32 when bf16 is asked for).

@@ -29,12 +29,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lumenocr.cache import cache_dir
+from lumenocr.cache import MIN_MODEL_BYTES, cache_dir, lru_victims
 
 #: Sub-folder of the user cache folder.
 FOLDER = "onnxruntime"
 #: Models smaller than this are optimised on every load.
-MIN_BYTES = 1 << 18
+MIN_BYTES = MIN_MODEL_BYTES
 #: Optimised graphs kept (at most this many, and this many bytes in all); the least recently
 #: used beyond either bound are deleted. The default model set is ~40 MB.
 MAX_ENTRIES = 24
@@ -115,14 +115,9 @@ def cached_graph(model: Path, level: str, ort_version: str) -> CachedGraph | Non
 
 def _prune(folder: Path) -> None:
     try:
-        entries = sorted(
-            ((p.stat(), p) for p in folder.glob("*.onnx")), key=lambda e: e[0].st_mtime, reverse=True
-        )
+        entries = [(p, st.st_mtime, st.st_size) for p in folder.glob("*.onnx") for st in (p.stat(),)]
     except OSError:
         return
-    kept = 0
-    for i, (st, path) in enumerate(entries):
-        kept += st.st_size
-        if i >= MAX_ENTRIES or (i > 0 and kept > MAX_BYTES):  # the newest one always stays
-            with contextlib.suppress(OSError):
-                path.unlink()
+    for path in lru_victims(entries, MAX_ENTRIES, MAX_BYTES):
+        with contextlib.suppress(OSError):
+            path.unlink()
