@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -52,7 +55,7 @@ import json, os, sys
 import ray
 from lumenocr.batch.ray import init
 
-init(None, num_cpus=2, include_dashboard=False)
+init("local", num_cpus=2, include_dashboard=False)  # a fresh cluster, whatever /tmp/ray names
 print(json.dumps([ray.get_runtime_context().gcs_address, os.environ.get("RAY_AUTH_MODE")]), flush=True)
 sys.stdin.read()
 ray.shutdown()
@@ -269,3 +272,43 @@ def test_a_stale_ray_start_address_file_does_not_hang_a_local_run(monkeypatch, t
     finally:
         listener.close()
     assert seen == ["local", None, "10.0.0.1:6379"]
+
+
+def test_cli_ray_without_address_starts_its_own_cluster_past_a_stale_file(inputs, tmp_path):
+    # End to end, on a real Ray: a stale ray_current_cluster (a dead address) in an isolated
+    # Ray temp folder (short: Ray's socket paths must fit 107 bytes), and `lumenocr ocr --ray`
+    # with no address. Before the fix this retried the dead address for minutes (~200 s here,
+    # then failed); now it starts a local instance of its own, in that folder, and reads the files.
+    folder = Path(tempfile.mkdtemp(prefix="lr", dir="/tmp"))
+    try:
+        (folder / "ray").mkdir()
+        with socket.socket() as s:  # a port nothing listens on once closed
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        (folder / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{port}")
+        out = tmp_path / "out.jsonl"
+        env = {k: v for k, v in _env().items() if k not in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lumenocr.cli.main",
+                "ocr",
+                inputs[0],
+                inputs[2],
+                "-q",
+                "--ray",
+                "-o",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env={**env, "RAY_TMPDIR": str(folder)},
+            timeout=180,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [" ".join(b["text"] for b in r["boxes"]) for r in records] == [TEXTS[0], TEXTS[1]]
+        assert any(folder.glob("ray/session_*")), "the local instance was not started in the isolated folder"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
