@@ -43,6 +43,28 @@ def cache_dir(sub: str = "") -> Path | None:
     return path if os.access(path, os.W_OK | os.X_OK) else None
 
 
+def model_entry(model: Path, sub: str, *extra: str) -> tuple[Path, str] | None:
+    """Where a per-model cache entry of ``model`` goes: the cache folder ``sub`` and a key made
+    of the model file's resolved path, size and modification time (a changed file gets a new
+    key; the old entry ages out) and ``extra`` (what else the cached thing depends on).
+    ``None`` for a file under :data:`MIN_MODEL_BYTES`, one that cannot be read, or no writable
+    cache folder. The one keying rule of the engines' caches."""
+    import hashlib
+
+    try:
+        model = model.resolve()
+        st = model.stat()
+    except OSError:
+        return None
+    if st.st_size < MIN_MODEL_BYTES:
+        return None
+    folder = cache_dir(sub)
+    if folder is None:
+        return None
+    ident = "|".join([str(model), str(st.st_size), str(st.st_mtime_ns), *extra])
+    return folder, hashlib.sha256(ident.encode()).hexdigest()[:32]
+
+
 def read_json(path: Path) -> Any:
     """The JSON in ``path``, or ``None`` when it is missing, unreadable or corrupt."""
     try:

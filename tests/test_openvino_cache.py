@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lumenocr.cache import lru_victims
+from lumenocr.cache import MIN_MODEL_BYTES, lru_victims
 from lumenocr.errors import ModelNotFoundError
 
 pytest.importorskip("openvino")
@@ -28,7 +28,7 @@ def cls_path() -> Path:
         path = locate(get_spec(DEFAULT_MODEL).cls.file)
     except (ModelNotFoundError, AttributeError) as e:
         pytest.skip(str(e))
-    assert path.stat().st_size >= lov.MIN_MODEL_BYTES
+    assert path.stat().st_size >= MIN_MODEL_BYTES
     return path
 
 
@@ -124,6 +124,6 @@ def test_an_unusable_cache_never_breaks_inference(cls_path, tmp_path, monkeypatc
 
 def test_small_models_are_not_cached(tmp_path, folder):
     small = tmp_path / "small.onnx"
-    small.write_bytes(b"\0" * (lov.MIN_MODEL_BYTES - 1))
+    small.write_bytes(b"\0" * (MIN_MODEL_BYTES - 1))
     assert lov._cache_entry(small) is None
     assert not folder.exists() or not any(folder.iterdir())

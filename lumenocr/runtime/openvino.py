@@ -32,7 +32,6 @@ blob was written; models under :data:`lumenocr.cache.MIN_MODEL_BYTES` are not ca
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import threading
@@ -41,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from lumenocr.cache import MIN_MODEL_BYTES, cache_dir, lru_victims
+from lumenocr.cache import lru_victims, model_entry
 from lumenocr.errors import ConfigError, ModelError
 from lumenocr.runtime.cpu import available_cpus, intra_op_threads
 from lumenocr.runtime.metadata import ModelMeta
@@ -138,17 +137,10 @@ def _cache_entry(model: Path) -> Path | None:
     Keyed like the ONNX Runtime graph cache: the resolved path, size and modification time, so
     a changed file gets a new entry and the old one ages out; OpenVINO's own key inside it adds
     its version and the compile settings."""
-    try:
-        model = model.resolve()
-        st = model.stat()
-    except OSError:
+    found = model_entry(model, CACHE_FOLDER)
+    if found is None:
         return None
-    if st.st_size < MIN_MODEL_BYTES:
-        return None
-    folder = cache_dir(CACHE_FOLDER)
-    if folder is None:
-        return None
-    key = hashlib.sha256(f"{model}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    folder, key = found
     entry = folder / key
     try:
         entry.mkdir(exist_ok=True)

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lumenocr.cache import MIN_MODEL_BYTES, cache_dir, lru_victims
+from lumenocr.cache import MIN_MODEL_BYTES, lru_victims, model_entry
 
 #: Sub-folder of the user cache folder.
 FOLDER = "onnxruntime"
@@ -93,18 +92,10 @@ def cpu_identity() -> str:
 def cached_graph(model: Path, level: str, ort_version: str) -> CachedGraph | None:
     """The cache entry for ``model`` optimised at ``level`` by ONNX Runtime ``ort_version``, or
     ``None`` when this model is not cached (too small, no cache folder)."""
-    try:
-        model = model.resolve()
-        st = model.stat()
-    except OSError:
+    entry = model_entry(model, FOLDER, ort_version, level, cpu_identity())
+    if entry is None:
         return None
-    if st.st_size < MIN_BYTES:
-        return None
-    folder = cache_dir(FOLDER)
-    if folder is None:
-        return None
-    ident = f"{model}|{st.st_size}|{st.st_mtime_ns}|{ort_version}|{level}|{cpu_identity()}"
-    key = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    folder, key = entry
     path = folder / f"{key}.onnx"
     hit = path.is_file()
     if hit:
