@@ -37,7 +37,7 @@ def average_checkpoints(paths: Sequence[str | Path]) -> dict[str, Any]:
     Raises :class:`ModelError` for fewer than two checkpoints, or for checkpoints of different
     tasks, architectures or dictionaries, or whose tensors differ (naming the first ones).
     """
-    from lumenocr.train.trainer import _load
+    from lumenocr.train.trainer import _load, tensor_mismatches
 
     if len(paths) < 2:
         raise ModelError(f"averaging needs at least two checkpoints, got {len(paths)}")
@@ -55,7 +55,7 @@ def average_checkpoints(paths: Sequence[str | Path]) -> dict[str, Any]:
                 f"{p}: another architecture than {paths[0]} (config 'model' sections differ); "
                 "average checkpoints of one run only"
             )
-        problems = _tensor_mismatches(first["model"], s["model"])
+        problems = tensor_mismatches(first["model"], s["model"], "first", "this")
         if problems:
             raise ModelError(
                 f"{p} does not match {paths[0]} ({len(problems)} mismatching tensors): "
@@ -74,15 +74,6 @@ def average_checkpoints(paths: Sequence[str | Path]) -> dict[str, Any]:
     out["model"] = mean
     out["averaged_from"] = [str(p) for p in paths]
     return out
-
-
-def _tensor_mismatches(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> list[str]:
-    problems = [
-        f"{k}: {list(a[k].shape)} vs {list(b[k].shape)}" for k in a if k in b and a[k].shape != b[k].shape
-    ]
-    problems += [f"{k}: missing in the second" for k in a if k not in b]
-    problems += [f"{k}: missing in the first" for k in b if k not in a]
-    return problems
 
 
 def write_average(paths: Sequence[str | Path], output: str | Path) -> dict[str, Any]:

@@ -320,13 +320,7 @@ class Trainer:
                 len(added),
                 "".join(added[:50]),
             )
-        problems = [
-            f"{k}: model {list(own[k].shape)} vs checkpoint {list(state[k].shape)}"
-            for k in own
-            if k in state and own[k].shape != state[k].shape
-        ]
-        problems += [f"{k}: in the model, not in the checkpoint" for k in own if k not in state]
-        problems += [f"{k}: in the checkpoint, not in the model" for k in state if k not in own]
+        problems = tensor_mismatches(own, state, "model", "checkpoint")
         if problems:
             raise ModelError(
                 f"global.pretrained {path} does not fit the config's model ({len(problems)} mismatching tensors; "
@@ -783,6 +777,19 @@ def remap_rows(
 def _group_mult(optimizer: torch.optim.Optimizer, base_lr: float) -> float:
     group = optimizer.param_groups[0]
     return group["initial_lr"] / base_lr if "initial_lr" in group else 1.0
+
+
+def tensor_mismatches(a: dict[str, Any], b: dict[str, Any], a_name: str, b_name: str) -> list[str]:
+    """Every tensor of two state dicts that differs in shape or is in only one of them, one
+    line each naming both sides (``a_name``, ``b_name``), shape differences first."""
+    problems = [
+        f"{k}: {a_name} {list(a[k].shape)} vs {b_name} {list(b[k].shape)}"
+        for k in a
+        if k in b and a[k].shape != b[k].shape
+    ]
+    problems += [f"{k}: in the {a_name}, not in the {b_name}" for k in a if k not in b]
+    problems += [f"{k}: in the {b_name}, not in the {a_name}" for k in b if k not in a]
+    return problems
 
 
 def _load(path: str) -> dict[str, Any]:
