@@ -107,18 +107,24 @@ def test_no_cache_without_a_folder_other_providers_or_optimisation(det_path, tmp
     assert _graphs(tmp_path / "cache" / "lumenocr" / ort_cache.FOLDER) == []
 
 
-def test_least_recently_used_graphs_are_pruned(tmp_path, cache, monkeypatch):
-    monkeypatch.setattr(ort_cache, "MAX_ENTRIES", 3)
+def _publish_three(tmp_path, graph: bytes) -> tuple[Path, list[Path]]:
+    """Three cached graphs of one model (ORT versions 1-3), used at times 1000, 1001, 1002."""
     model = tmp_path / "m.onnx"
     model.write_bytes(b"\0" * ort_cache.MIN_BYTES)
     paths = []
     for i, version in enumerate(("1", "2", "3")):
         entry = ort_cache.cached_graph(model, "all", version)
         assert entry is not None
-        entry.partial.write_bytes(b"graph")
+        entry.partial.write_bytes(graph)
         entry.commit()
         os.utime(entry.path, (1000 + i, 1000 + i))
         paths.append(entry.path)
+    return model, paths
+
+
+def test_least_recently_used_graphs_are_pruned(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(ort_cache, "MAX_ENTRIES", 3)
+    model, paths = _publish_three(tmp_path, b"graph")
     ort_cache.cached_graph(model, "all", "1")  # a hit makes the oldest the most recent
     last = ort_cache.cached_graph(model, "all", "4")
     assert last is not None
@@ -129,16 +135,7 @@ def test_least_recently_used_graphs_are_pruned(tmp_path, cache, monkeypatch):
 
 def test_cache_is_bounded_in_bytes_too(tmp_path, cache, monkeypatch):
     monkeypatch.setattr(ort_cache, "MAX_BYTES", 250)
-    model = tmp_path / "m.onnx"
-    model.write_bytes(b"\0" * ort_cache.MIN_BYTES)
-    paths = []
-    for i, version in enumerate(("1", "2", "3")):
-        entry = ort_cache.cached_graph(model, "all", version)
-        assert entry is not None
-        entry.partial.write_bytes(b"g" * 100)
-        entry.commit()
-        os.utime(entry.path, (1000 + i, 1000 + i))
-        paths.append(entry.path)
+    model, paths = _publish_three(tmp_path, b"g" * 100)
     # 300 bytes: the oldest goes when the next one is published (the newest always stays).
     last = ort_cache.cached_graph(model, "all", "4")
     assert last is not None
